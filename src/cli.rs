@@ -1,0 +1,448 @@
+//! The command line: argument parsing and the commands, each a thin layer over the
+//! library.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Config};
+use crate::diff;
+use crate::poll::{self, Poller};
+use crate::store::{Store, Version};
+
+const EXIT_HELP: &str = "\
+Exit status:
+  0  success (for `poll`: every feed was fetched and parsed)
+  1  `poll`: at least one feed failed (one line per failed feed on stderr)
+  2  error: bad arguments, bad config, database failure, unknown article or version
+
+Environment:
+  STET_CONFIG  config file, as --config
+  STET_LOG     log filter (tracing EnvFilter syntax), e.g. `info` or `stet=debug`
+  NO_COLOR     disables colour in word diffs";
+
+/// stet: archive web articles from feeds and watch them change.
+#[derive(Debug, Parser)]
+#[command(name = "stet", version, about, after_help = EXIT_HELP)]
+pub struct Cli {
+    /// Config file. When the default ./config.toml does not exist, the embedded example
+    /// configuration is used with the current folder as its base.
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "STET_CONFIG",
+        default_value = "config.toml"
+    )]
+    pub config: PathBuf,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented config.toml (if none exists) and create the database.
+    Init,
+    /// Poll every due feed and re-check every due article once, then exit (cron mode).
+    Poll {
+        /// Poll every feed and re-check every tracked article now, due or not.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Run as a daemon: poll each feed on its interval until SIGINT or SIGTERM.
+    Run,
+    /// List archived articles.
+    Articles {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the versions of an article, oldest first.
+    Versions {
+        /// Article id or URL.
+        article: String,
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a version's cleaned article.
+    Show {
+        /// Version id.
+        version: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+    /// Diff the last two versions of an article (one argument) or two versions (two ids).
+    Diff {
+        /// An article id or URL, or the older version id when NEW is given.
+        first: String,
+        /// The newer version id.
+        new: Option<i64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Unified)]
+        format: DiffFormat,
+        /// Colour for word diffs.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+}
+
+/// Formats of `stet show`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShowFormat {
+    /// Plain text, one sentence a line.
+    Text,
+    /// The cleaned HTML.
+    Html,
+    /// The version's fields plus `text` and `html`.
+    Json,
+}
+
+/// Formats of `stet diff`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DiffFormat {
+    /// `diff -u` style, by sentence.
+    Unified,
+    /// Inserted and deleted words marked inline.
+    Word,
+    /// Change kinds and hunks.
+    Json,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Loads the config named on the command line, or the embedded default when the default
+/// path does not exist.
+fn load_config(path: &Path) -> Result<Config> {
+    if !path.exists() && path == Path::new("config.toml") {
+        return Ok(Config::from_toml(
+            config::EXAMPLE,
+            Path::new("(embedded default config)"),
+            Path::new("."),
+        )?);
+    }
+    Ok(Config::load(path)?)
+}
+
+fn open_store(cfg: &Config) -> Result<Store> {
+    Store::open(&cfg.database)
+        .with_context(|| format!("cannot open database {}", cfg.database.display()))
+}
+
+/// Runs the parsed command; returns the process exit code.
+///
+/// # Errors
+/// Any failure that stops the command (exit code 2).
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Init => init(&cli.config),
+        Command::Poll { all } => {
+            let cfg = load_config(&cli.config)?;
+            poll(cfg, all)
+        }
+        Command::Run => {
+            let cfg = load_config(&cli.config)?;
+            daemon(cfg)
+        }
+        Command::Articles { json } => {
+            let store = open_store(&load_config(&cli.config)?)?;
+            articles(&store, json)
+        }
+        Command::Versions { article, json } => {
+            let store = open_store(&load_config(&cli.config)?)?;
+            versions(&store, &article, json)
+        }
+        Command::Show { version, format } => {
+            let store = open_store(&load_config(&cli.config)?)?;
+            show(&store, version, format)
+        }
+        Command::Diff {
+            first,
+            new,
+            format,
+            color,
+        } => {
+            let store = open_store(&load_config(&cli.config)?)?;
+            diff_cmd(&store, &first, new, format, color)
+        }
+    }
+}
+
+fn init(path: &Path) -> Result<i32> {
+    if path.exists() {
+        eprintln!("{} exists; leaving it as it is", path.display());
+    } else {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(path, config::EXAMPLE)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    let cfg = Config::load(path)?;
+    let store = open_store(&cfg)?;
+    eprintln!(
+        "database {} ready (schema version {})",
+        cfg.database.display(),
+        store.schema_version()?
+    );
+    store.close();
+    Ok(0)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+fn poll(cfg: Config, all: bool) -> Result<i32> {
+    let mut store = open_store(&cfg)?;
+    let poller = Poller::new(cfg)?;
+    let report = runtime()?.block_on(poller.poll_once(&mut store, all))?;
+    store.close();
+    for f in &report.feeds_failed {
+        eprintln!("feed failed: {}: {}", f.url, f.error);
+    }
+    for e in &report.article_errors {
+        eprintln!("article failed: {e}");
+    }
+    tracing::info!(
+        feeds = report.feeds_polled,
+        failed = report.feeds_failed.len(),
+        new_entries = report.new_entries,
+        articles = report.articles_checked,
+        versions = report.versions_created,
+        "poll finished"
+    );
+    Ok(if report.feeds_failed.is_empty() { 0 } else { 1 })
+}
+
+fn daemon(cfg: Config) -> Result<i32> {
+    let mut store = open_store(&cfg)?;
+    let poller = Poller::new(cfg)?;
+    let cancel = poller.cancel_flag();
+    let rt = runtime()?;
+    rt.block_on(async {
+        let stop = async {
+            #[cfg(unix)]
+            {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                tokio::select! {
+                    r = tokio::signal::ctrl_c() => r?,
+                    _ = term.recv() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            tokio::signal::ctrl_c().await?;
+            anyhow::Ok(())
+        };
+        tokio::pin!(stop);
+        tracing::info!("stet daemon started");
+        loop {
+            let report = {
+                let cycle = poller.poll_once(&mut store, false);
+                tokio::pin!(cycle);
+                tokio::select! {
+                    r = &mut cycle => r,
+                    s = &mut stop => {
+                        s?;
+                        tracing::info!("shutdown requested; finishing the write in flight");
+                        cancel.store(true, Ordering::SeqCst);
+                        cycle.await
+                    }
+                }
+            };
+            match report {
+                Ok(r) => {
+                    for f in &r.feeds_failed {
+                        tracing::warn!(feed = %f.url, error = %f.error, "feed failed");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "poll cycle failed; retrying later"),
+            }
+            if cancel.load(Ordering::SeqCst) {
+                break;
+            }
+            let wait = poll::sleep_until_due(
+                store.next_due().unwrap_or(None),
+                chrono::Utc::now(),
+                std::time::Duration::from_secs(60),
+            )
+            .max(std::time::Duration::from_secs(1));
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                s = &mut stop => { s?; break; }
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    store.close();
+    tracing::info!("stet daemon stopped");
+    Ok(0)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<i32> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(0)
+}
+
+fn articles(store: &Store, json: bool) -> Result<i32> {
+    let rows = store.articles()?;
+    if json {
+        return print_json(&rows);
+    }
+    println!(
+        "{:>5}  {:>8}  {:<20}  TITLE / URL",
+        "ID", "VERSIONS", "LAST CHANGED"
+    );
+    for a in rows {
+        println!(
+            "{:>5}  {:>8}  {:<20}  {}\n{:>39}{}",
+            a.id,
+            a.versions,
+            a.last_changed.as_deref().unwrap_or("-"),
+            a.title.as_deref().unwrap_or("(untitled)"),
+            "",
+            a.url
+        );
+    }
+    Ok(0)
+}
+
+fn versions(store: &Store, article: &str, json: bool) -> Result<i32> {
+    let id = store.find_article(article)?;
+    let rows = store.versions(id)?;
+    if json {
+        return print_json(&rows);
+    }
+    println!(
+        "{:>6}  {:<20}  {:<8}  {:<24}  TITLE",
+        "ID", "FETCHED", "COMMENTS", "CHANGES"
+    );
+    for v in rows {
+        let changes: Vec<&str> = v.changes.iter().map(|c| c.as_str()).collect();
+        println!(
+            "{:>6}  {:<20}  {:<8}  {:<24}  {}",
+            v.id,
+            v.fetched_at,
+            v.comments.as_str(),
+            changes.join(","),
+            v.title.as_deref().unwrap_or("")
+        );
+    }
+    Ok(0)
+}
+
+fn show(store: &Store, id: i64, format: ShowFormat) -> Result<i32> {
+    let v = store.version(id)?;
+    match format {
+        ShowFormat::Text => {
+            let text = store.blob_text(&v.text_sha256)?;
+            println!("{text}");
+            Ok(0)
+        }
+        ShowFormat::Html => {
+            let html = store.blob_text(&v.html_sha256)?;
+            println!("{html}");
+            Ok(0)
+        }
+        ShowFormat::Json => {
+            let mut value = serde_json::to_value(&v)?;
+            value["text"] = store.blob_text(&v.text_sha256)?.into();
+            value["html"] = store.blob_text(&v.html_sha256)?.into();
+            print_json(&value)
+        }
+    }
+}
+
+/// The two versions a `diff` compares.
+fn diff_pair(store: &Store, first: &str, new: Option<i64>) -> Result<(Version, Version)> {
+    match new {
+        Some(new_id) => {
+            let old_id: i64 = first
+                .parse()
+                .with_context(|| format!("{first:?} is not a version id"))?;
+            Ok((store.version(old_id)?, store.version(new_id)?))
+        }
+        None => {
+            let article = store.find_article(first)?;
+            let mut all = store.versions(article)?;
+            if all.len() < 2 {
+                bail!(
+                    "article {first} has {} version(s); a diff needs two",
+                    all.len()
+                );
+            }
+            let new = all.pop().expect("two versions");
+            let old = all.pop().expect("two versions");
+            Ok((old, new))
+        }
+    }
+}
+
+fn diff_cmd(
+    store: &Store,
+    first: &str,
+    new: Option<i64>,
+    format: DiffFormat,
+    color: ColorChoice,
+) -> Result<i32> {
+    let (old, new) = diff_pair(store, first, new)?;
+    let old_doc = diff::document(&old, &store.blob_text(&old.text_sha256)?);
+    let new_doc = diff::document(&new, &store.blob_text(&new.text_sha256)?);
+    match format {
+        DiffFormat::Unified => {
+            let label = |v: &Version| format!("version {} ({})", v.id, v.fetched_at);
+            print!(
+                "{}",
+                diff::unified(&old_doc, &new_doc, &label(&old), &label(&new))
+            );
+            Ok(0)
+        }
+        DiffFormat::Word => {
+            let colored = match color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        && std::io::stdout().is_terminal()
+                }
+            };
+            let marks = if colored {
+                diff::Marks::Color
+            } else {
+                diff::Marks::Plain
+            };
+            print!("{}", diff::word(&old_doc, &new_doc, marks));
+            Ok(0)
+        }
+        DiffFormat::Json => print_json(&serde_json::json!({
+            "article_id": new.article_id,
+            "old": old,
+            "new": new,
+            "changes": new.changes,
+            "hunks": diff::hunks(&old_doc, &new_doc),
+        })),
+    }
+}

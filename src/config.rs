@@ -1,0 +1,374 @@
+//! Configuration: the `config.toml` file that names the feeds to follow and how often.
+//!
+//! The file is TOML (<https://toml.io/en/v1.0.0>). Durations use humantime syntax
+//! (`"30m"`, `"1h 30m"`, `"1d"`). Every key has a default, so an empty file is valid; the
+//! commented example that `stet init` writes ([`EXAMPLE`]) is also the embedded default
+//! used when no file exists.
+//!
+//! Errors name the file, the line and column, and the key at fault: a corrupt config is
+//! reported, never half-applied.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The commented example configuration written by `stet init` and used as the default.
+pub const EXAMPLE: &str = include_str!("../config.toml");
+
+/// Errors from reading or validating a configuration file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The file that was asked for.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or a key has the wrong type or value. The message from the
+    /// TOML parser names the line, the column and the key.
+    #[error("invalid config {path}: {message}")]
+    Parse {
+        /// The file at fault.
+        path: PathBuf,
+        /// Line, column, key and cause, as the TOML parser reports them.
+        message: String,
+    },
+    /// A value parsed but is not acceptable (a feed URL that is not http(s), a zero interval).
+    #[error("invalid config {path}: {message}")]
+    Invalid {
+        /// The file at fault.
+        path: PathBuf,
+        /// Which key is wrong and why.
+        message: String,
+    },
+}
+
+/// A parsed, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Absolute (or config-relative, resolved) path of the SQLite database file.
+    pub database: PathBuf,
+    /// `User-Agent` header sent with every request.
+    pub user_agent: String,
+    /// Default time between two polls of a feed.
+    pub interval: Duration,
+    /// When tracked articles are fetched again to look for edits.
+    pub recheck: Recheck,
+    /// HTTP limits.
+    pub http: HttpLimits,
+    /// The feeds to follow, in file order.
+    pub feeds: Vec<FeedConfig>,
+}
+
+/// The re-check schedule of an archived article: edits happen without the feed changing,
+/// so each article is fetched again on its own schedule, often while it is fresh and
+/// less often as it ages (the age counts from when stet first saw the article).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recheck {
+    /// While the article is younger than this, it is re-checked every feed interval.
+    pub fresh_for: Duration,
+    /// After `fresh_for`, it is re-checked this often.
+    pub then_every: Duration,
+    /// Articles older than this are no longer re-checked (their versions stay stored).
+    pub stop_after: Duration,
+}
+
+/// Limits on every HTTP request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, body included.
+    pub timeout: Duration,
+    /// Largest accepted response body, in bytes, after content decoding. A larger body
+    /// is dropped whole.
+    pub max_body_bytes: u64,
+    /// Most redirects followed for one request.
+    pub max_redirects: usize,
+}
+
+/// One `[[feed]]` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedConfig {
+    /// The feed's URL (RSS, Atom or JSON Feed).
+    pub url: String,
+    /// A display name; the feed's own title is used when absent.
+    pub name: Option<String>,
+    /// Time between polls of this feed; the global `interval` when absent.
+    pub interval: Duration,
+}
+
+/// The default `User-Agent`: names stet, its version and where to learn about it.
+pub fn default_user_agent() -> String {
+    format!(
+        "stet/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    database: Option<String>,
+    user_agent: Option<String>,
+    #[serde(default, with = "humantime_opt")]
+    interval: Option<Duration>,
+    #[serde(default)]
+    recheck: RawRecheck,
+    #[serde(default)]
+    http: RawHttp,
+    #[serde(default)]
+    feed: Vec<RawFeed>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRecheck {
+    #[serde(default, with = "humantime_opt")]
+    fresh_for: Option<Duration>,
+    #[serde(default, with = "humantime_opt")]
+    then_every: Option<Duration>,
+    #[serde(default, with = "humantime_opt")]
+    stop_after: Option<Duration>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    #[serde(default, with = "humantime_opt")]
+    connect_timeout: Option<Duration>,
+    #[serde(default, with = "humantime_opt")]
+    timeout: Option<Duration>,
+    max_body_bytes: Option<u64>,
+    max_redirects: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    url: String,
+    name: Option<String>,
+    #[serde(default, with = "humantime_opt")]
+    interval: Option<Duration>,
+}
+
+/// Serde adapter for optional humantime durations (`"30m"`).
+mod humantime_opt {
+    use serde::{Deserialize, Deserializer};
+    use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(s.trim())
+            .map(Some)
+            .map_err(|e| serde::de::Error::custom(format!("invalid duration {s:?}: {e}")))
+    }
+}
+
+impl Config {
+    /// Default feed interval: 30 minutes.
+    pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30 * 60);
+
+    /// Reads and validates the file at `path`. Relative paths inside it (the database)
+    /// are resolved against the file's folder.
+    ///
+    /// # Errors
+    /// [`ConfigError::Read`] when the file cannot be read, [`ConfigError::Parse`] (with line,
+    /// column and key) for bad TOML or a wrong type, [`ConfigError::Invalid`] for a value
+    /// out of range.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Self::from_toml(&text, path, dir)
+    }
+
+    /// Parses configuration text. `origin` names the source in errors; `base_dir` is the
+    /// folder that a relative `database` path is resolved against.
+    ///
+    /// # Errors
+    /// As [`Config::load`], without the read error.
+    pub fn from_toml(text: &str, origin: &Path, base_dir: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_path_buf(),
+            message: describe_toml_error(text, &e),
+        })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: origin.to_path_buf(),
+            message,
+        };
+        let interval = raw.interval.unwrap_or(Self::DEFAULT_INTERVAL);
+        if interval.is_zero() {
+            return Err(invalid("key `interval`: must be greater than zero".into()));
+        }
+        let database = base_dir.join(raw.database.as_deref().unwrap_or("stet.db"));
+        let recheck = Recheck {
+            fresh_for: raw
+                .recheck
+                .fresh_for
+                .unwrap_or(Duration::from_secs(24 * 3600)),
+            then_every: raw
+                .recheck
+                .then_every
+                .unwrap_or(Duration::from_secs(24 * 3600)),
+            stop_after: raw
+                .recheck
+                .stop_after
+                .unwrap_or(Duration::from_secs(30 * 24 * 3600)),
+        };
+        if recheck.then_every.is_zero() {
+            return Err(invalid(
+                "key `recheck.then_every`: must be greater than zero".into(),
+            ));
+        }
+        let http = HttpLimits {
+            connect_timeout: raw.http.connect_timeout.unwrap_or(Duration::from_secs(10)),
+            timeout: raw.http.timeout.unwrap_or(Duration::from_secs(60)),
+            max_body_bytes: raw.http.max_body_bytes.unwrap_or(10 * 1024 * 1024),
+            max_redirects: raw.http.max_redirects.unwrap_or(10),
+        };
+        if http.timeout.is_zero() || http.connect_timeout.is_zero() {
+            return Err(invalid(
+                "keys `http.timeout` and `http.connect_timeout` must be greater than zero".into(),
+            ));
+        }
+        let mut feeds = Vec::with_capacity(raw.feed.len());
+        for (i, f) in raw.feed.into_iter().enumerate() {
+            let parsed = url::Url::parse(f.url.trim()).map_err(|e| {
+                invalid(format!(
+                    "key `feed[{i}].url`: {:?} is not a valid URL: {e}",
+                    f.url
+                ))
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(invalid(format!(
+                    "key `feed[{i}].url`: {:?} is not an http or https URL",
+                    f.url
+                )));
+            }
+            let feed_interval = f.interval.unwrap_or(interval);
+            if feed_interval.is_zero() {
+                return Err(invalid(format!(
+                    "key `feed[{i}].interval`: must be greater than zero"
+                )));
+            }
+            feeds.push(FeedConfig {
+                url: parsed.to_string(),
+                name: f.name,
+                interval: feed_interval,
+            });
+        }
+        Ok(Config {
+            database,
+            user_agent: raw.user_agent.unwrap_or_else(default_user_agent),
+            interval,
+            recheck,
+            http,
+            feeds,
+        })
+    }
+}
+
+/// Turns a TOML error into one line: `line L, column C: message` plus the key when the
+/// parser knows it.
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before
+                .rfind('\n')
+                .map_or(before.len(), |i| before.len() - i - 1)
+                + 1;
+            let line_text = text.lines().nth(line - 1).unwrap_or("").trim();
+            format!("line {line}, column {col}: {msg} (in `{line_text}`)")
+        }
+        None => msg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Path::new("test.toml"), Path::new("/srv/stet"))
+    }
+
+    #[test]
+    fn example_config_is_valid_and_gives_the_defaults() {
+        let c = parse(EXAMPLE).unwrap();
+        assert_eq!(c.database, Path::new("/srv/stet/stet.db"));
+        assert_eq!(c.interval, Duration::from_secs(1800));
+        assert_eq!(c.recheck.fresh_for, Duration::from_secs(86400));
+        assert_eq!(c.recheck.then_every, Duration::from_secs(86400));
+        assert_eq!(c.recheck.stop_after, Duration::from_secs(30 * 86400));
+        assert_eq!(c.http.max_body_bytes, 10 * 1024 * 1024);
+        assert!(c.user_agent.starts_with("stet/"));
+    }
+
+    #[test]
+    fn empty_config_uses_defaults() {
+        let c = parse("").unwrap();
+        assert!(c.feeds.is_empty());
+        assert_eq!(c.interval, Config::DEFAULT_INTERVAL);
+    }
+
+    #[test]
+    fn feeds_take_their_own_interval_or_the_default() {
+        let c = parse(
+            "interval = \"10m\"\n[[feed]]\nurl = \"https://a.example/feed\"\n\
+             [[feed]]\nurl = \"https://b.example/rss\"\ninterval = \"2h\"\nname = \"B\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.feeds.len(), 2);
+        assert_eq!(c.feeds[0].interval, Duration::from_secs(600));
+        assert_eq!(c.feeds[1].interval, Duration::from_secs(7200));
+        assert_eq!(c.feeds[1].name.as_deref(), Some("B"));
+    }
+
+    #[test]
+    fn a_bad_duration_names_line_and_key() {
+        let err = parse("database = \"x.db\"\ninterval = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("interval"), "{err}");
+        assert!(err.contains("soon"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_rejected_by_name() {
+        let err = parse("[[feed]]\nurl = \"https://a.example/\"\nintervall = \"1h\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("intervall"), "{err}");
+    }
+
+    #[test]
+    fn a_non_http_feed_url_is_rejected() {
+        let err = parse("[[feed]]\nurl = \"file:///etc/passwd\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("feed[0].url"), "{err}");
+    }
+
+    #[test]
+    fn broken_toml_names_the_line() {
+        let err = parse("interval = \"1h\"\n[[feed]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+}

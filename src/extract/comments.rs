@@ -1,0 +1,171 @@
+//! Comment state of an article page: whether readers can still comment.
+//!
+//! Decided on the whole page, before extraction removes the comment section:
+//! 1. `closed`: a closing notice ("Comments are closed", "Commenting is now closed on this
+//!    article", "Comments are disabled", "This conversation is closed", and French,
+//!    Spanish and German forms) in a short block of the page;
+//! 2. `open`: a comment form (WordPress `#commentform`, a form whose id, class or action
+//!    names comments, a `textarea` named `comment`) or a "Leave a reply" style prompt;
+//! 3. `unknown`: a comment embed that loads by script (Disqus, Commento, Isso, Discourse,
+//!    Facebook), whose state the HTML does not show;
+//! 4. `none`: no sign of comments at all.
+
+use std::sync::LazyLock;
+
+use dom_query::Document;
+use regex::Regex;
+
+/// Whether an article accepts comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentState {
+    /// A comment form or prompt is on the page.
+    Open,
+    /// The page says comments are closed.
+    Closed,
+    /// The page has no comment section.
+    None,
+    /// A script-loaded comment embed whose state the HTML does not show.
+    Unknown,
+}
+
+impl CommentState {
+    /// The lowercase name used in the database and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentState::Open => "open",
+            CommentState::Closed => "closed",
+            CommentState::None => "none",
+            CommentState::Unknown => "unknown",
+        }
+    }
+
+    /// Parses the lowercase name; anything else is `Unknown`.
+    pub fn parse(s: &str) -> CommentState {
+        match s {
+            "open" => CommentState::Open,
+            "closed" => CommentState::Closed,
+            "none" => CommentState::None,
+            _ => CommentState::Unknown,
+        }
+    }
+}
+
+static CLOSED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b(comments?|commenting|replies|discussion|conversation)\s+(are|is|has\s+been|have\s+been)\s+(now\s+)?(closed|disabled|turned\s+off|switched\s+off)\b
+        | \bcomments?\s+closed\b
+        | \bclosed\s+for\s+comments?\b
+        | \bcommenting\s+(is\s+)?(now\s+)?closed\b
+        | \bthis\s+conversation\s+is\s+(now\s+)?closed\b
+        | \bcommentaires?\s+(sont\s+|est\s+)?(fermés?|désactivés?|clos)\b
+        | \bcomentarios\s+(están\s+)?(cerrados|desactivados)\b
+        | \bkommentare\s+(sind\s+)?(geschlossen|deaktiviert)\b
+        | \bkommentarfunktion\s+(ist\s+)?(\w+\s+)?(geschlossen|deaktiviert)\b
+        ",
+    )
+    .expect("regex")
+});
+
+static OPEN_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(leave|post|add|write)\s+an?\s+(reply|comment|response)\b").expect("regex")
+});
+
+const FORM_SELECTOR: &str = "form#commentform, form.comment-form, form[action*='comment'], \
+    form[id*='comment'], form[class*='comment'], textarea[name='comment'], \
+    textarea[id*='comment'], #respond form";
+
+const EMBED_SELECTOR: &str = "#disqus_thread, .fb-comments, #commento, [data-commento], \
+    #isso-thread, .discourse-comments, #discourse-comments, script[src*='disqus.com'], \
+    script[src*='commento'], script[src*='isso']";
+
+/// Blocks short enough to be a notice or a heading, not an article paragraph.
+const NOTICE_SELECTOR: &str = "p, div, span, li, h2, h3, h4, h5, strong, em, small, section, aside";
+const NOTICE_MAX_CHARS: usize = 200;
+
+/// Decides the comment state of a page (see the module documentation for the rules).
+pub fn detect(doc: &Document) -> CommentState {
+    for el in doc.select(NOTICE_SELECTOR).iter() {
+        // Only leaf-ish blocks: the notice's own text, not a whole container's.
+        let text = el.text();
+        if text.len() > NOTICE_MAX_CHARS * 4 {
+            continue;
+        }
+        let t = text.trim();
+        if t.chars().count() <= NOTICE_MAX_CHARS && CLOSED.is_match(t) {
+            return CommentState::Closed;
+        }
+    }
+    if doc.select(FORM_SELECTOR).exists() {
+        return CommentState::Open;
+    }
+    for el in doc.select("h2, h3, h4, a, button, span, p").iter() {
+        let text = el.text();
+        if text.len() < 60 && OPEN_PROMPT.is_match(&text) {
+            return CommentState::Open;
+        }
+    }
+    if doc.select(EMBED_SELECTOR).exists() {
+        return CommentState::Unknown;
+    }
+    CommentState::None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(html: &str) -> CommentState {
+        detect(&Document::from(html))
+    }
+
+    #[test]
+    fn wordpress_form_is_open() {
+        assert_eq!(
+            state(
+                "<div id=comments><h3>Leave a Reply</h3><form id=commentform action=/wp-comments-post.php><textarea name=comment></textarea></form></div>"
+            ),
+            CommentState::Open
+        );
+    }
+
+    #[test]
+    fn closing_notices_are_closed() {
+        for notice in [
+            "Comments are closed.",
+            "Commenting is now closed on this article",
+            "Comments are disabled for this post.",
+            "This conversation is closed.",
+            "Les commentaires sont fermés.",
+            "Los comentarios están cerrados.",
+            "Kommentare sind geschlossen.",
+        ] {
+            let page = format!(
+                "<article><p>Body.</p></article><div id=comments><p class=nocomments>{notice}</p></div>"
+            );
+            assert_eq!(state(&page), CommentState::Closed, "{notice}");
+        }
+    }
+
+    #[test]
+    fn script_embeds_are_unknown_and_plain_pages_none() {
+        assert_eq!(
+            state("<article><p>x</p></article><div id=disqus_thread></div>"),
+            CommentState::Unknown
+        );
+        assert_eq!(
+            state("<article><p>Just text.</p></article>"),
+            CommentState::None
+        );
+    }
+
+    #[test]
+    fn a_long_paragraph_mentioning_closure_is_not_a_notice() {
+        let long = "The mayor said comments are closed on the matter. ".repeat(10);
+        assert_eq!(
+            state(&format!("<article><p>{long}</p></article>")),
+            CommentState::None
+        );
+    }
+}

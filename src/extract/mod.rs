@@ -1,0 +1,229 @@
+//! Extraction: an article page reduced to the article itself.
+//!
+//! The body follows Readability's algorithm (Mozilla Readability.js, through the
+//! dom_smoothie crate): candidate blocks are scored by text length, commas and class
+//! names, link-dense and boilerplate blocks (navigation, sidebars, ads, share bars,
+//! footers) are dropped. Before scoring, stet removes the comment section, so that reader
+//! comments never enter the body, and reads the comment state from the whole page
+//! ([`comments`]).
+//!
+//! Metadata precedence (first non-empty wins):
+//! - title: JSON-LD `headline`/`name`, OpenGraph/Twitter/Dublin Core title, then the
+//!   `<title>` with the site name cut off (Readability's heuristics);
+//! - byline: JSON-LD `author`, `<meta name=author>` and Dublin Core creator, then the
+//!   element marked `rel=author` or with a byline class;
+//! - published: JSON-LD `datePublished`, `article:published_time`, Dublin Core date,
+//!   then the first `<time datetime>` of the page; normalized to UTC;
+//! - canonical URL: `<link rel=canonical>`, `og:url`, then the fetched URL;
+//! - language: `<html lang>`, then `content-language`.
+
+pub mod comments;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use dom_query::Document;
+
+pub use comments::CommentState;
+
+/// Version of the extraction rules. Stored with every version, so that an extractor
+/// upgrade can be told apart from an edit of the article.
+pub const EXTRACTOR_VERSION: u32 = 1;
+
+/// Errors from extraction.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// Readability found no article body in the page.
+    #[error("no article body found in {url}")]
+    NoArticle {
+        /// The page's URL.
+        url: String,
+    },
+    /// The page's URL is not absolute.
+    #[error("cannot extract {url}: {message}")]
+    Other {
+        /// The page's URL.
+        url: String,
+        /// The cause.
+        message: String,
+    },
+}
+
+/// The article extracted from a page.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Extracted {
+    /// The headline.
+    pub title: Option<String>,
+    /// The author line ("Jane Doe", "Staff Writer").
+    pub byline: Option<String>,
+    /// Publication time, UTC.
+    pub published: Option<DateTime<Utc>>,
+    /// Last modification time given by the page, UTC.
+    pub modified: Option<DateTime<Utc>>,
+    /// The canonical URL of the article.
+    pub canonical_url: Option<String>,
+    /// Language tag (BCP 47), as the page declares it.
+    pub lang: Option<String>,
+    /// The site's name.
+    pub site_name: Option<String>,
+    /// The cleaned article HTML (body only, relative URLs made absolute).
+    pub html: String,
+    /// The plain text of `html`: one sentence a line, a blank line between paragraphs.
+    pub text: String,
+    /// Whether readers can comment.
+    pub comments: CommentState,
+}
+
+/// Comment sections removed before Readability scores the page, so that comment text
+/// never enters the body.
+const COMMENT_SECTIONS: &str = "#comments, #respond, #disqus_thread, .comments-area, \
+    .comment-respond, .comment-list, .commentlist, .comments, section.comments, \
+    [id^='comment-'], .comment, details.CommentBox, #commento, #isso-thread";
+
+/// Extracts the article from decoded HTML fetched from `url` (an absolute URL, used to
+/// resolve relative links).
+///
+/// # Errors
+/// [`ExtractError::NoArticle`] when no body is found.
+pub fn extract(html: &str, url: &str) -> Result<Extracted, ExtractError> {
+    let doc = Document::from(html);
+    let comments = comments::detect(&doc);
+    let canonical_url = first_attr(
+        &doc,
+        &[
+            ("link[rel='canonical']", "href"),
+            ("meta[property='og:url']", "content"),
+        ],
+    )
+    .and_then(|u| url::Url::parse(url).ok()?.join(&u).ok())
+    .map(|u| u.to_string());
+    let first_time = first_attr(&doc, &[("time[datetime]", "datetime")]);
+    doc.select(COMMENT_SECTIONS).remove();
+
+    let cfg = dom_smoothie::Config {
+        max_elements_to_parse: 0,
+        ..Default::default()
+    };
+    let mut readability = dom_smoothie::Readability::with_document(doc, Some(url), Some(cfg))
+        .map_err(|e| ExtractError::Other {
+            url: url.to_string(),
+            message: e.to_string(),
+        })?;
+    let article = readability.parse().map_err(|e| match e {
+        dom_smoothie::ReadabilityError::GrabFailed => ExtractError::NoArticle {
+            url: url.to_string(),
+        },
+        other => ExtractError::Other {
+            url: url.to_string(),
+            message: other.to_string(),
+        },
+    })?;
+    let html = article.content.to_string();
+    let text = crate::text::html_to_text(&html);
+    let clean = |s: Option<String>| {
+        s.map(|s| crate::text::collapse_ws(&s))
+            .filter(|s| !s.is_empty())
+    };
+    Ok(Extracted {
+        title: clean(Some(article.title)),
+        byline: clean(article.byline),
+        published: article
+            .published_time
+            .as_deref()
+            .and_then(parse_time)
+            .or_else(|| first_time.as_deref().and_then(parse_time)),
+        modified: article.modified_time.as_deref().and_then(parse_time),
+        canonical_url,
+        lang: clean(article.lang),
+        site_name: clean(article.site_name),
+        html,
+        text,
+        comments,
+    })
+}
+
+fn first_attr(doc: &Document, pairs: &[(&str, &str)]) -> Option<String> {
+    pairs.iter().find_map(|(sel, attr)| {
+        doc.select(sel)
+            .iter()
+            .find_map(|el| el.attr(attr))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// Parses a date or time as pages write them (RFC 3339 / ISO 8601 with or without
+/// offset or seconds, RFC 2822, a bare date) into UTC. A time without an offset is
+/// taken as UTC.
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc2822(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(s, f) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(t.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_normalize_to_utc() {
+        let t = |s| parse_time(s).map(|t| t.to_rfc3339());
+        assert_eq!(
+            t("2021-02-14T09:30:00+00:00").as_deref(),
+            Some("2021-02-14T09:30:00+00:00")
+        );
+        assert_eq!(
+            t("2021-02-14T10:30:00+0100").as_deref(),
+            Some("2021-02-14T09:30:00+00:00")
+        );
+        assert_eq!(
+            t("Sun, 14 Feb 2021 09:30:00 GMT").as_deref(),
+            Some("2021-02-14T09:30:00+00:00")
+        );
+        assert_eq!(
+            t("2021-02-14").as_deref(),
+            Some("2021-02-14T00:00:00+00:00")
+        );
+        assert_eq!(t("last Tuesday"), None);
+    }
+
+    #[test]
+    fn comments_never_enter_the_body() {
+        let page = format!(
+            "<html><head><title>A headline | Site</title></head><body><article><h1>A headline</h1>{}</article>\
+             <div id=comments><ol class=comment-list><li class=comment><p>{}</p></li></ol>\
+             <p class=no-comments>Comments are closed.</p></div></body></html>",
+            "<p>This paragraph is the article, long enough to be the body of it, with commas, words and more words.</p>"
+                .repeat(5),
+            "A reader comment that is itself quite long, with commas, words, and opinions of its own."
+        );
+        let a = extract(&page, "https://ex.test/a").unwrap();
+        assert!(!a.text.contains("reader comment"), "{}", a.text);
+        assert!(!a.text.contains("Comments are closed"), "{}", a.text);
+        assert_eq!(a.comments, CommentState::Closed);
+    }
+}

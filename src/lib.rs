@@ -1,0 +1,18 @@
+//! stet archives web articles from RSS, Atom and JSON feeds and watches them change.
+//!
+//! Data flows one way through the modules:
+//! [`config`] → [`schedule`] → [`http`] (fetch, decode) → [`feed`] (entries) →
+//! [`extract`] (article, metadata, comment state) → [`store`] (blobs, versions) →
+//! [`diff`] → [`cli`]. [`poll`] runs one cycle through them; [`text`] holds the plain-text
+//! form that hashing and diffing share.
+
+pub mod cli;
+pub mod config;
+pub mod diff;
+pub mod extract;
+pub mod feed;
+pub mod http;
+pub mod poll;
+pub mod schedule;
+pub mod store;
+pub mod text;

@@ -1,0 +1,60 @@
+//! Content-addressed blobs: bytes keyed by their sha256, zstd-compressed, stored once.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256 as Hasher};
+
+use super::{Sha256, StoreError};
+
+/// zstd level for blobs: a good ratio for HTML at a cost well under extraction's.
+pub const ZSTD_LEVEL: i32 = 9;
+
+/// The sha256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> Sha256 {
+    Hasher::digest(bytes).into()
+}
+
+/// Stores `bytes` unless a blob with the same sha256 exists; returns the hash.
+///
+/// # Errors
+/// On an SQLite or compression error.
+pub fn put(conn: &Connection, bytes: &[u8]) -> Result<Sha256, StoreError> {
+    let hash = sha256(bytes);
+    let known = conn
+        .prepare_cached("SELECT 1 FROM blobs WHERE sha256 = ?1")?
+        .exists([&hash[..]])?;
+    if !known {
+        let data = zstd::bulk::compress(bytes, ZSTD_LEVEL).map_err(|e| StoreError::Blob {
+            hash: hex::encode(hash),
+            message: format!("compression failed: {e}"),
+        })?;
+        conn.prepare_cached("INSERT INTO blobs (sha256, size, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![&hash[..], bytes.len() as i64, data])?;
+    }
+    Ok(hash)
+}
+
+/// Reads and decompresses a blob.
+///
+/// # Errors
+/// [`StoreError::NotFound`] for an unknown hash; [`StoreError::Blob`] when the data does
+/// not decompress to the recorded size and hash.
+pub fn get(conn: &Connection, hash: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let row: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached("SELECT size, data FROM blobs WHERE sha256 = ?1")?
+        .query_row([hash], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (size, data) =
+        row.ok_or_else(|| StoreError::NotFound(format!("blob {}", hex::encode(hash))))?;
+    let bytes =
+        zstd::bulk::decompress(&data, size.max(0) as usize).map_err(|e| StoreError::Blob {
+            hash: hex::encode(hash),
+            message: format!("decompression failed: {e}"),
+        })?;
+    if sha256(&bytes)[..] != *hash {
+        return Err(StoreError::Blob {
+            hash: hex::encode(hash),
+            message: "content does not match its hash".into(),
+        });
+    }
+    Ok(bytes)
+}

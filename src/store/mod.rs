@@ -1,0 +1,832 @@
+//! Storage: feeds, entries, articles, versions and content-addressed blobs in SQLite.
+//!
+//! - Blobs (raw HTML, cleaned HTML, plain text) are keyed by the sha256 of their bytes and
+//!   stored once, zstd-compressed, however many versions or articles share them.
+//! - A version row holds the metadata, the blob hashes, the content hash and the list of
+//!   changes from the previous version of the same article.
+//! - The schema lives in `migrations/NNNN_*.sql`, applied in order when the database
+//!   opens (rusqlite_migration records the schema version in `PRAGMA user_version`).
+//! - The database runs in WAL mode with foreign keys on; every multi-row write is one
+//!   transaction, so a crash loses at most the article being written.
+//!
+//! The store never fetches anything; it is given what to keep.
+
+pub mod blob;
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite_migration::{M, Migrations};
+use serde::Serialize;
+
+use crate::extract::CommentState;
+use crate::http::{FetchRecord, Validators};
+
+/// A sha256 digest.
+pub type Sha256 = [u8; 32];
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An SQLite error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// A blob could not be compressed or decompressed.
+    #[error("blob {hash}: {message}")]
+    Blob {
+        /// Hex sha256 of the blob.
+        hash: String,
+        /// The cause.
+        message: String,
+    },
+    /// A requested row does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![M::up(include_str!(
+        "../../migrations/0001_initial.sql"
+    ))])
+});
+
+/// What changed between a version and the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// The first version of the article.
+    New,
+    /// The headline changed.
+    Title,
+    /// The body text changed.
+    Body,
+    /// The author line changed.
+    Byline,
+    /// The publication time changed.
+    Published,
+    /// Comments were open (or absent) and are now closed.
+    CommentsClosed,
+    /// Comments were closed (or absent) and are now open.
+    CommentsOpened,
+}
+
+impl ChangeKind {
+    /// The snake_case name used in the database and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::New => "new",
+            ChangeKind::Title => "title",
+            ChangeKind::Body => "body",
+            ChangeKind::Byline => "byline",
+            ChangeKind::Published => "published",
+            ChangeKind::CommentsClosed => "comments_closed",
+            ChangeKind::CommentsOpened => "comments_opened",
+        }
+    }
+}
+
+/// Formats a time as stored: RFC 3339, UTC, whole seconds, `Z`.
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn parse_stored_time(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A feed as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Feed {
+    /// Row id.
+    pub id: i64,
+    /// The feed URL.
+    pub url: String,
+    /// Name from the config.
+    pub name: Option<String>,
+    /// The feed's own title.
+    pub title: Option<String>,
+    /// Seconds between polls.
+    pub interval_secs: u64,
+    /// Validators from the last 200 response.
+    #[serde(skip)]
+    pub validators: Validators,
+    /// Last poll attempt.
+    pub last_polled_at: Option<DateTime<Utc>>,
+    /// Last successful poll.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Last error, cleared on success.
+    pub last_error: Option<String>,
+    /// Next poll (None: due now).
+    pub next_poll_at: Option<DateTime<Utc>>,
+}
+
+/// An article as stored, with its re-check state.
+#[derive(Debug, Clone)]
+pub struct Article {
+    /// Row id.
+    pub id: i64,
+    /// Page URL.
+    pub url: String,
+    /// The feed that first listed it.
+    pub feed_id: Option<i64>,
+    /// That feed's poll interval in seconds (drives fresh re-checks).
+    pub feed_interval_secs: Option<u64>,
+    /// When stet first saw it.
+    pub first_seen: DateTime<Utc>,
+    /// Validators from the last 200 response.
+    pub validators: Validators,
+    /// sha256 of the last raw body received.
+    pub last_raw_sha256: Option<Sha256>,
+    /// Feed entry metadata, the fallback when the page lacks its own.
+    pub entry: EntryMeta,
+}
+
+/// Feed entry metadata kept with an article.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntryMeta {
+    /// Entry title.
+    pub title: Option<String>,
+    /// Entry author.
+    pub author: Option<String>,
+    /// Entry publication time.
+    pub published: Option<DateTime<Utc>>,
+}
+
+/// A row of `stet articles`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleSummary {
+    /// Row id.
+    pub id: i64,
+    /// Page URL.
+    pub url: String,
+    /// Title of the newest version (or of the feed entry).
+    pub title: Option<String>,
+    /// URL of the feed that first listed it.
+    pub feed_url: Option<String>,
+    /// Number of versions.
+    pub versions: u64,
+    /// RFC 3339.
+    pub first_seen: String,
+    /// RFC 3339, or null.
+    pub last_checked: Option<String>,
+    /// RFC 3339 time of the newest version, or null.
+    pub last_changed: Option<String>,
+}
+
+/// A stored version (without its blobs).
+#[derive(Debug, Clone, Serialize)]
+pub struct Version {
+    /// Row id.
+    pub id: i64,
+    /// Its article.
+    pub article_id: i64,
+    /// RFC 3339 time of the fetch that produced it.
+    pub fetched_at: String,
+    /// Hex sha256 over the normalized title, byline, body text and comment state.
+    pub content_sha256: String,
+    /// Hex sha256 of the normalized body text.
+    #[serde(skip)]
+    pub body_sha256: String,
+    /// Hex sha256 of the raw page blob.
+    pub raw_sha256: String,
+    /// Hex sha256 of the cleaned HTML blob.
+    pub html_sha256: String,
+    /// Hex sha256 of the plain-text blob.
+    pub text_sha256: String,
+    /// Headline.
+    pub title: Option<String>,
+    /// Author line.
+    pub byline: Option<String>,
+    /// RFC 3339 publication time.
+    pub published: Option<String>,
+    /// Canonical URL.
+    pub canonical_url: Option<String>,
+    /// Language.
+    pub lang: Option<String>,
+    /// Comment state.
+    pub comments: CommentState,
+    /// Change kinds from the previous version.
+    pub changes: Vec<ChangeKind>,
+    /// Extractor version that produced it.
+    pub extractor_version: u32,
+}
+
+/// A new version to store.
+#[derive(Debug, Clone)]
+pub struct NewVersion<'a> {
+    /// The page bytes as fetched (after content decoding).
+    pub raw: &'a [u8],
+    /// Cleaned article HTML.
+    pub html: &'a str,
+    /// Its plain text.
+    pub text: &'a str,
+    /// Content hash.
+    pub content_sha256: Sha256,
+    /// Normalized body text hash.
+    pub body_sha256: Sha256,
+    /// Headline.
+    pub title: Option<&'a str>,
+    /// Author line.
+    pub byline: Option<&'a str>,
+    /// Publication time.
+    pub published: Option<DateTime<Utc>>,
+    /// Canonical URL.
+    pub canonical_url: Option<&'a str>,
+    /// Language.
+    pub lang: Option<&'a str>,
+    /// Comment state.
+    pub comments: CommentState,
+    /// Change kinds from the previous version.
+    pub changes: &'a [ChangeKind],
+    /// Extractor version.
+    pub extractor_version: u32,
+}
+
+/// The outcome of one check of an article, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct ArticleCheck<'a> {
+    /// The article.
+    pub article_id: i64,
+    /// When the check's fetch started.
+    pub checked_at: DateTime<Utc>,
+    /// Next re-check, or None to stop.
+    pub next_check_at: Option<DateTime<Utc>>,
+    /// New validators to keep (only from a 200 response).
+    pub validators: Option<&'a Validators>,
+    /// sha256 of the raw body received (only from a 200 response).
+    pub raw_sha256: Option<Sha256>,
+    /// The error of this check, or None when it succeeded.
+    pub error: Option<&'a str>,
+    /// A new version, when the content changed.
+    pub version: Option<NewVersion<'a>>,
+}
+
+/// The SQLite store.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, sets WAL mode and foreign keys,
+    /// and applies pending migrations.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or the schema cannot be migrated.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Sqlite(rusqlite::Error::InvalidPath(
+                    format!("{}: {e}", dir.display()).into(),
+                ))
+            })?;
+        }
+        Self::init(Connection::open(path)?)
+    }
+
+    /// An in-memory database, for tests.
+    ///
+    /// # Errors
+    /// As [`Store::open`].
+    pub fn open_in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        MIGRATIONS.to_latest(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// The schema version (number of migrations applied).
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Brings the feeds table in step with the configuration: new URLs are added, known
+    /// ones get the configured name and interval, feeds no longer configured are marked
+    /// inactive (their history stays).
+    ///
+    /// # Errors
+    /// On an SQLite error; nothing is changed then.
+    pub fn sync_feeds(&mut self, feeds: &[crate::config::FeedConfig]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE feeds SET active = 0", [])?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO feeds (url, name, interval_secs, active) VALUES (?1, ?2, ?3, 1)
+                 ON CONFLICT(url) DO UPDATE SET name = excluded.name,
+                   interval_secs = excluded.interval_secs, active = 1",
+            )?;
+            for f in feeds {
+                stmt.execute(params![f.url, f.name, f.interval.as_secs() as i64])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<Feed> {
+        Ok(Feed {
+            id: r.get("id")?,
+            url: r.get("url")?,
+            name: r.get("name")?,
+            title: r.get("title")?,
+            interval_secs: r.get::<_, i64>("interval_secs")? as u64,
+            validators: Validators {
+                etag: r.get("etag")?,
+                last_modified: r.get("last_modified")?,
+            },
+            last_polled_at: parse_stored_time(r.get("last_polled_at")?),
+            last_success_at: parse_stored_time(r.get("last_success_at")?),
+            last_error: r.get("last_error")?,
+            next_poll_at: parse_stored_time(r.get("next_poll_at")?),
+        })
+    }
+
+    /// Active feeds due at `now` (all active feeds when `all`), in config order.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn due_feeds(&self, now: DateTime<Utc>, all: bool) -> Result<Vec<Feed>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT * FROM feeds WHERE active = 1
+               AND (?1 OR next_poll_at IS NULL OR next_poll_at <= ?2) ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![all, fmt_time(now)], Self::feed_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// All active feeds.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn feeds(&self) -> Result<Vec<Feed>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT * FROM feeds WHERE active = 1 ORDER BY id")?;
+        let rows = stmt.query_map([], Self::feed_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records a poll of a feed: its time, outcome and next poll. On success
+    /// (`error` None) the validators and title are kept when given.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn feed_polled(
+        &mut self,
+        feed_id: i64,
+        polled_at: DateTime<Utc>,
+        next_poll_at: DateTime<Utc>,
+        validators: Option<&Validators>,
+        title: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let at = fmt_time(polled_at);
+        let next = fmt_time(next_poll_at);
+        match error {
+            Some(err) => {
+                self.conn.execute(
+                    "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_error = ?4 WHERE id = ?1",
+                    params![feed_id, at, next, err],
+                )?;
+            }
+            None => {
+                self.conn.execute(
+                    "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_success_at = ?2,
+                       last_error = NULL,
+                       etag = CASE WHEN ?4 THEN ?5 ELSE etag END,
+                       last_modified = CASE WHEN ?4 THEN ?6 ELSE last_modified END,
+                       title = COALESCE(?7, title)
+                     WHERE id = ?1",
+                    params![
+                        feed_id,
+                        at,
+                        next,
+                        validators.is_some(),
+                        validators.and_then(|v| v.etag.as_deref()),
+                        validators.and_then(|v| v.last_modified.as_deref()),
+                        title
+                    ],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the entries of a feed poll in one transaction. Entries not seen before are
+    /// inserted, and each one with a link gets an article (created if its URL is new),
+    /// due for its first fetch. Returns the ids of articles created by this call.
+    ///
+    /// # Errors
+    /// On an SQLite error; nothing of this poll is stored then.
+    pub fn record_entries(
+        &mut self,
+        feed_id: i64,
+        entries: &[crate::feed::Entry],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let now_s = fmt_time(now);
+        let tx = self.conn.transaction()?;
+        let mut created = Vec::new();
+        {
+            let mut exists =
+                tx.prepare_cached("SELECT 1 FROM entries WHERE feed_id = ?1 AND entry_key = ?2")?;
+            let mut find_article = tx.prepare_cached("SELECT id FROM articles WHERE url = ?1")?;
+            let mut insert_article = tx.prepare_cached(
+                "INSERT INTO articles (url, feed_id, first_seen, next_check_at,
+                   entry_title, entry_author, entry_published)
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut insert_entry = tx.prepare_cached(
+                "INSERT INTO entries (feed_id, entry_key, article_id, title, link, first_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for e in entries {
+                if e.key.is_empty() || exists.exists(params![feed_id, e.key])? {
+                    continue;
+                }
+                let article_id = match e.link.as_deref() {
+                    Some(link) => Some(
+                        match find_article
+                            .query_row([link], |r| r.get::<_, i64>(0))
+                            .optional()?
+                        {
+                            Some(id) => id,
+                            None => {
+                                insert_article.execute(params![
+                                    link,
+                                    feed_id,
+                                    now_s,
+                                    e.title,
+                                    e.author,
+                                    e.published.map(fmt_time)
+                                ])?;
+                                let id = tx.last_insert_rowid();
+                                created.push(id);
+                                id
+                            }
+                        },
+                    ),
+                    None => None,
+                };
+                insert_entry
+                    .execute(params![feed_id, e.key, article_id, e.title, e.link, now_s])?;
+            }
+        }
+        tx.commit()?;
+        Ok(created)
+    }
+
+    fn article_from_row(r: &Row<'_>) -> rusqlite::Result<Article> {
+        Ok(Article {
+            id: r.get("id")?,
+            url: r.get("url")?,
+            feed_id: r.get("feed_id")?,
+            feed_interval_secs: r.get::<_, Option<i64>>("interval_secs")?.map(|s| s as u64),
+            first_seen: parse_stored_time(r.get("first_seen")?).unwrap_or_default(),
+            validators: Validators {
+                etag: r.get("etag")?,
+                last_modified: r.get("last_modified")?,
+            },
+            last_raw_sha256: r
+                .get::<_, Option<Vec<u8>>>("last_raw_sha256")?
+                .and_then(|v| v.try_into().ok()),
+            entry: EntryMeta {
+                title: r.get("entry_title")?,
+                author: r.get("entry_author")?,
+                published: parse_stored_time(r.get("entry_published")?),
+            },
+        })
+    }
+
+    /// One article by id.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is no such article.
+    pub fn article(&self, id: i64) -> Result<Article> {
+        self.conn
+            .prepare_cached(
+                "SELECT a.*, f.interval_secs FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.id = ?1",
+            )?
+            .query_row([id], Self::article_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("article {id}")))
+    }
+
+    /// Articles whose re-check is due at `now` (every article still re-checked when
+    /// `all`), oldest due first.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn due_articles(&self, now: DateTime<Utc>, all: bool) -> Result<Vec<Article>> {
+        let sql = if all {
+            "SELECT a.*, f.interval_secs FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+             WHERE a.next_check_at IS NOT NULL ORDER BY a.id"
+        } else {
+            "SELECT a.*, f.interval_secs FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+             WHERE a.next_check_at IS NOT NULL AND a.next_check_at <= ?1
+             ORDER BY a.next_check_at, a.id"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = if all {
+            stmt.query_map([], Self::article_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        } else {
+            stmt.query_map([fmt_time(now)], Self::article_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        Ok(rows)
+    }
+
+    /// Finds an article by id (digits) or by URL.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when nothing matches.
+    pub fn find_article(&self, id_or_url: &str) -> Result<i64> {
+        let found = if let Ok(id) = id_or_url.parse::<i64>() {
+            self.conn
+                .query_row("SELECT id FROM articles WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?
+        } else {
+            self.conn
+                .query_row("SELECT id FROM articles WHERE url = ?1", [id_or_url], |r| {
+                    r.get(0)
+                })
+                .optional()?
+        };
+        found.ok_or_else(|| StoreError::NotFound(format!("article {id_or_url}")))
+    }
+
+    /// Writes the outcome of an article check in one transaction: the article's check
+    /// state, and the new version with its blobs when there is one.
+    ///
+    /// # Errors
+    /// On an SQLite or compression error; nothing of this check is stored then.
+    pub fn save_check(&mut self, check: &ArticleCheck<'_>) -> Result<Option<i64>> {
+        let tx = self.conn.transaction()?;
+        let at = fmt_time(check.checked_at);
+        let mut version_id = None;
+        if let Some(v) = &check.version {
+            let raw = blob::put(&tx, v.raw)?;
+            let html = blob::put(&tx, v.html.as_bytes())?;
+            let text = blob::put(&tx, v.text.as_bytes())?;
+            let changes = serde_json::to_string(v.changes).expect("change kinds serialize");
+            tx.prepare_cached(
+                "INSERT INTO versions (article_id, fetched_at, content_sha256, body_sha256,
+                   raw_sha256, html_sha256, text_sha256, title, byline, published,
+                   canonical_url, lang, comments, changes, extractor_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                check.article_id,
+                at,
+                &v.content_sha256[..],
+                &v.body_sha256[..],
+                &raw[..],
+                &html[..],
+                &text[..],
+                v.title,
+                v.byline,
+                v.published.map(fmt_time),
+                v.canonical_url,
+                v.lang,
+                v.comments.as_str(),
+                changes,
+                v.extractor_version
+            ])?;
+            version_id = Some(tx.last_insert_rowid());
+            tx.execute(
+                "UPDATE articles SET last_changed = ?2 WHERE id = ?1",
+                params![check.article_id, at],
+            )?;
+        }
+        tx.prepare_cached(
+            "UPDATE articles SET last_checked = ?2, next_check_at = ?3, last_error = ?4,
+               etag = CASE WHEN ?5 THEN ?6 ELSE etag END,
+               last_modified = CASE WHEN ?5 THEN ?7 ELSE last_modified END,
+               last_raw_sha256 = COALESCE(?8, last_raw_sha256)
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            check.article_id,
+            at,
+            check.next_check_at.map(fmt_time),
+            check.error,
+            check.validators.is_some(),
+            check.validators.and_then(|v| v.etag.as_deref()),
+            check.validators.and_then(|v| v.last_modified.as_deref()),
+            check.raw_sha256.as_ref().map(|h| &h[..]),
+        ])?;
+        tx.commit()?;
+        Ok(version_id)
+    }
+
+    /// Appends an HTTP attempt to the fetch log.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn log_fetch(
+        &mut self,
+        record: &FetchRecord,
+        feed_id: Option<i64>,
+        article_id: Option<i64>,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO fetches (url, feed_id, article_id, started_at, status, bytes,
+                   duration_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                record.url,
+                feed_id,
+                article_id,
+                fmt_time(record.started_at),
+                record.status,
+                record.bytes as i64,
+                record.duration_ms as i64,
+                record.error
+            ])?;
+        Ok(())
+    }
+
+    /// Number of rows in the fetch log (for tests and reports).
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn fetch_count(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM fetches", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    /// One row per article, newest first seen last.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn articles(&self) -> Result<Vec<ArticleSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, a.url, f.url AS feed_url, a.first_seen, a.last_checked, a.last_changed,
+                    (SELECT count(*) FROM versions v WHERE v.article_id = a.id) AS n,
+                    COALESCE((SELECT v.title FROM versions v WHERE v.article_id = a.id
+                              ORDER BY v.id DESC LIMIT 1), a.entry_title) AS title
+             FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id ORDER BY a.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ArticleSummary {
+                id: r.get("id")?,
+                url: r.get("url")?,
+                title: r.get("title")?,
+                feed_url: r.get("feed_url")?,
+                versions: r.get::<_, i64>("n")? as u64,
+                first_seen: r.get("first_seen")?,
+                last_checked: r.get("last_checked")?,
+                last_changed: r.get("last_changed")?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Version> {
+        let hexcol = |name: &str| -> rusqlite::Result<String> {
+            Ok(hex::encode(r.get::<_, Vec<u8>>(name)?))
+        };
+        let changes: String = r.get("changes")?;
+        Ok(Version {
+            id: r.get("id")?,
+            article_id: r.get("article_id")?,
+            fetched_at: r.get("fetched_at")?,
+            content_sha256: hexcol("content_sha256")?,
+            body_sha256: hexcol("body_sha256")?,
+            raw_sha256: hexcol("raw_sha256")?,
+            html_sha256: hexcol("html_sha256")?,
+            text_sha256: hexcol("text_sha256")?,
+            title: r.get("title")?,
+            byline: r.get("byline")?,
+            published: r.get("published")?,
+            canonical_url: r.get("canonical_url")?,
+            lang: r.get("lang")?,
+            comments: CommentState::parse(&r.get::<_, String>("comments")?),
+            changes: serde_json::from_str(&changes).unwrap_or_default(),
+            extractor_version: r.get("extractor_version")?,
+        })
+    }
+
+    /// The versions of an article, oldest first.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn versions(&self, article_id: i64) -> Result<Vec<Version>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT * FROM versions WHERE article_id = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([article_id], Self::version_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The newest version of an article, if any.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn latest_version(&self, article_id: i64) -> Result<Option<Version>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT * FROM versions WHERE article_id = ?1 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([article_id], Self::version_from_row)
+            .optional()?)
+    }
+
+    /// One version by id.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is no such version.
+    pub fn version(&self, id: i64) -> Result<Version> {
+        self.conn
+            .prepare_cached("SELECT * FROM versions WHERE id = ?1")?
+            .query_row([id], Self::version_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("version {id}")))
+    }
+
+    /// The bytes of a blob, by hex sha256.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown hash, [`StoreError::Blob`] for a corrupt one.
+    pub fn blob(&self, hex_sha256: &str) -> Result<Vec<u8>> {
+        let hash = hex::decode(hex_sha256)
+            .map_err(|_| StoreError::NotFound(format!("blob {hex_sha256}")))?;
+        blob::get(&self.conn, &hash)
+    }
+
+    /// The text of a blob, by hex sha256 (lossy UTF-8).
+    ///
+    /// # Errors
+    /// As [`Store::blob`].
+    pub fn blob_text(&self, hex_sha256: &str) -> Result<String> {
+        Ok(String::from_utf8_lossy(&self.blob(hex_sha256)?).into_owned())
+    }
+
+    /// Number of blobs and their total compressed and uncompressed sizes, in bytes.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn blob_stats(&self) -> Result<(u64, u64, u64)> {
+        Ok(self.conn.query_row(
+            "SELECT count(*), COALESCE(sum(length(data)), 0), COALESCE(sum(size), 0) FROM blobs",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    r.get::<_, i64>(1)? as u64,
+                    r.get::<_, i64>(2)? as u64,
+                ))
+            },
+        )?)
+    }
+
+    /// The earliest time anything is due (a feed poll or an article re-check), if any.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let s: Option<String> = self.conn.query_row(
+            "SELECT min(t) FROM (
+               SELECT min(COALESCE(next_poll_at, '0000')) AS t FROM feeds WHERE active = 1
+               UNION ALL SELECT min(next_check_at) FROM articles)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(match s.as_deref() {
+            Some("0000") => Some(DateTime::<Utc>::MIN_UTC),
+            other => parse_stored_time(other.map(str::to_string)),
+        })
+    }
+
+    /// Runs `PRAGMA optimize`, as SQLite advises before closing a long-lived connection.
+    pub fn close(self) {
+        let _ = self.conn.execute_batch("PRAGMA optimize;");
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,101 @@
+use super::*;
+use crate::config::FeedConfig;
+use crate::feed::Entry;
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn feed_cfg(url: &str) -> FeedConfig {
+    FeedConfig {
+        url: url.into(),
+        name: None,
+        interval: std::time::Duration::from_secs(1800),
+    }
+}
+
+fn entry(key: &str, link: &str) -> Entry {
+    Entry {
+        key: key.into(),
+        link: Some(link.into()),
+        title: Some(format!("title {key}")),
+        author: None,
+        published: None,
+    }
+}
+
+#[test]
+fn migrations_apply_and_record_the_schema_version() {
+    let s = Store::open_in_memory().unwrap();
+    assert_eq!(s.schema_version().unwrap(), 1);
+}
+
+#[test]
+fn entries_are_recorded_once_and_make_one_article_per_url() {
+    let mut s = Store::open_in_memory().unwrap();
+    s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
+    let feed = s.feeds().unwrap()[0].id;
+    let now = t("2024-01-01T00:00:00Z");
+    let es = [
+        entry("1", "https://a.test/1"),
+        entry("2", "https://a.test/2"),
+        entry("3", "https://a.test/1"),
+    ];
+    let created = s.record_entries(feed, &es, now).unwrap();
+    assert_eq!(created.len(), 2);
+    assert!(s.record_entries(feed, &es, now).unwrap().is_empty());
+    assert_eq!(s.articles().unwrap().len(), 2);
+    assert_eq!(s.due_articles(now, false).unwrap().len(), 2);
+}
+
+#[test]
+fn identical_blobs_are_stored_once() {
+    let mut s = Store::open_in_memory().unwrap();
+    s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
+    let feed = s.feeds().unwrap()[0].id;
+    let now = t("2024-01-01T00:00:00Z");
+    let ids = s
+        .record_entries(
+            feed,
+            &[
+                entry("1", "https://a.test/1"),
+                entry("2", "https://a.test/2"),
+            ],
+            now,
+        )
+        .unwrap();
+    for id in &ids {
+        let v = NewVersion {
+            raw: b"<html>same page</html>",
+            html: "<p>same</p>",
+            text: "same",
+            content_sha256: [1; 32],
+            body_sha256: [2; 32],
+            title: Some("T"),
+            byline: None,
+            published: None,
+            canonical_url: None,
+            lang: None,
+            comments: CommentState::None,
+            changes: &[ChangeKind::New],
+            extractor_version: 1,
+        };
+        let check = ArticleCheck {
+            article_id: *id,
+            checked_at: now,
+            next_check_at: None,
+            validators: None,
+            raw_sha256: None,
+            error: None,
+            version: Some(v),
+        };
+        s.save_check(&check).unwrap();
+    }
+    let (count, _, raw) = s.blob_stats().unwrap();
+    assert_eq!(count, 3);
+    assert_eq!(raw, (22 + 11 + 4) as u64);
+    let v = s.latest_version(ids[0]).unwrap().unwrap();
+    assert_eq!(s.blob_text(&v.text_sha256).unwrap(), "same");
+    assert_eq!(v.changes, [ChangeKind::New]);
+    assert_eq!(s.due_articles(now, true).unwrap().len(), 0);
+}
