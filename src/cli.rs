@@ -276,6 +276,9 @@ fn daemon(cfg: Config) -> Result<i32> {
                     for f in &r.feeds_failed {
                         tracing::warn!(feed = %f.url, error = %f.error, "feed failed");
                     }
+                    for e in &r.article_errors {
+                        tracing::warn!("article failed: {e}");
+                    }
                 }
                 Err(e) => tracing::error!(error = %e, "poll cycle failed; retrying later"),
             }

@@ -78,6 +78,11 @@ const COMMENT_SECTIONS: &str = "#comments, #respond, #disqus_thread, .comments-a
     .comment-respond, .comment-list, .commentlist, .comments, section.comments, \
     [id^='comment-'], .comment, details.CommentBox, #commento, #isso-thread";
 
+/// Navigation removed before scoring: site menus and previous/next post links are never
+/// part of an article, but Readability keeps a `<nav>` that sits inside the article's
+/// container.
+const NAVIGATION: &str = "nav, [role='navigation']";
+
 /// Extracts the article from decoded HTML fetched from `url` (an absolute URL, used to
 /// resolve relative links).
 ///
@@ -97,6 +102,7 @@ pub fn extract(html: &str, url: &str) -> Result<Extracted, ExtractError> {
     .map(|u| u.to_string());
     let first_time = first_attr(&doc, &[("time[datetime]", "datetime")]);
     doc.select(COMMENT_SECTIONS).remove();
+    doc.select(NAVIGATION).remove();
 
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: 0,
