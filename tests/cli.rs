@@ -128,3 +128,64 @@ fn help_documents_the_exit_status() {
     assert!(help.contains("Exit status"), "{help}");
     assert!(help.contains("at least one feed failed"), "{help}");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_daemon_archives_then_stops_cleanly_on_sigterm() {
+    let server = TestServer::start();
+    server.set(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            format!(
+                "<rss version=\"2.0\"><channel><title>G</title><item><title>A</title><link>{}/a</link></item></channel></rss>",
+                server.base
+            ),
+        ),
+    );
+    server.set("/a", Route::html("<html><body><article><h1>A</h1><p>Some words of an article that is long enough, with commas, to be kept as the body.</p></article></body></html>"));
+    let w = Workdir::new(&format!(
+        "[[feed]]\nurl = \"{}\"\n",
+        server.url("/feed.xml")
+    ));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stet"))
+        .arg("--config")
+        .arg(w.config())
+        .arg("run")
+        .env("STET_LOG", "warn")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the first cycle archived the article.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let a = w.json(&["articles", "--json"]);
+        if a.as_array()
+            .is_some_and(|a| a.len() == 1 && a[0]["versions"] == 1)
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "daemon archived nothing: {a}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "daemon did not stop on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(exit.code(), Some(0));
+}
