@@ -8,9 +8,12 @@ use std::sync::atomic::Ordering;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::changes;
 use crate::config::{self, Config};
 use crate::diff;
+use crate::notify;
 use crate::poll::{self, Poller};
+use crate::store::changes::ChangeFilter;
 use crate::store::{Store, Version};
 
 const EXIT_HELP: &str = "\
@@ -78,6 +81,28 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
+    /// List detected changes, newest first (an article's first version is not a change).
+    Changes {
+        /// Only changes since this time: RFC 3339 (`2024-05-01T00:00:00Z`), a date
+        /// (`2024-05-01`) or an age (`2d`, `12h`).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only articles of this feed URL.
+        #[arg(long)]
+        feed: Option<String>,
+        /// Only changes of this kind.
+        #[arg(long, value_parser = ["title", "body", "byline", "published", "comments_closed", "comments_opened"])]
+        kind: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print a JSON array (same as `--format json`).
+        #[arg(long)]
+        json: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ChangesFormat::Text)]
+        format: ChangesFormat,
+    },
     /// Diff the last two versions of an article (one argument) or two versions (two ids).
     Diff {
         /// An article id or URL, or the older version id when NEW is given.
@@ -104,6 +129,17 @@ pub enum ShowFormat {
     Json,
 }
 
+/// Formats of `stet changes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChangesFormat {
+    /// One line per change.
+    Text,
+    /// A JSON array of changes.
+    Json,
+    /// An Atom feed (RFC 4287) with the HTML diff of each change.
+    Atom,
+}
+
 /// Formats of `stet diff`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum DiffFormat {
@@ -113,6 +149,8 @@ pub enum DiffFormat {
     Word,
     /// Change kinds and hunks.
     Json,
+    /// A self-contained HTML page: metadata of both versions, then the inline diff.
+    Html,
 }
 
 /// When to colour output.
@@ -171,6 +209,28 @@ pub fn run(cli: Cli) -> Result<i32> {
             let store = open_store(&load_config(&cli.config)?)?;
             show(&store, version, format)
         }
+        Command::Changes {
+            since,
+            feed,
+            kind,
+            limit,
+            json,
+            format,
+        } => {
+            let store = open_store(&load_config(&cli.config)?)?;
+            let filter = ChangeFilter {
+                since: since.as_deref().map(parse_since).transpose()?,
+                feed_url: feed,
+                kind,
+                limit,
+                ..ChangeFilter::default()
+            };
+            changes_cmd(
+                &store,
+                &filter,
+                if json { ChangesFormat::Json } else { format },
+            )
+        }
         Command::Diff {
             first,
             new,
@@ -181,6 +241,42 @@ pub fn run(cli: Cli) -> Result<i32> {
             diff_cmd(&store, &first, new, format, color)
         }
     }
+}
+
+/// Parses `--since`: RFC 3339, a date, or an age such as `2d`.
+fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    if let Some(t) = crate::extract::parse_time(s) {
+        return Ok(t);
+    }
+    let age = humantime::parse_duration(s).with_context(|| {
+        format!("--since {s:?}: not a time (2024-05-01T00:00:00Z), a date or an age (2d)")
+    })?;
+    Ok(chrono::Utc::now() - crate::schedule::delta(age))
+}
+
+fn changes_cmd(store: &Store, filter: &ChangeFilter, format: ChangesFormat) -> Result<i32> {
+    let list = changes::list(store, filter)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        ChangesFormat::Json => return print_json(&list),
+        ChangesFormat::Atom => write!(out, "{}", notify::atom::feed(store, &list)?)?,
+        ChangesFormat::Text => {
+            for c in &list {
+                writeln!(
+                    out,
+                    "{}  article {}  v{} -> v{}  {}\n    {}\n    {}",
+                    c.at,
+                    c.article_id,
+                    c.old_version.map_or_else(|| "-".into(), |v| v.to_string()),
+                    c.new_version,
+                    c.title.as_deref().unwrap_or(""),
+                    c.summary,
+                    c.article_url
+                )?;
+            }
+        }
+    }
+    Ok(0)
 }
 
 fn init(path: &Path) -> Result<i32> {
@@ -215,8 +311,17 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn poll(cfg: Config, all: bool) -> Result<i32> {
     let mut store = open_store(&cfg)?;
-    let poller = Poller::new(cfg)?;
-    let report = runtime()?.block_on(poller.poll_once(&mut store, all))?;
+    let poller = Poller::new(cfg.clone())?;
+    let rt = runtime()?;
+    let report = rt.block_on(poller.poll_once(&mut store, all))?;
+    match rt.block_on(notify::after_poll(&mut store, &cfg)) {
+        Ok(n) => {
+            for f in &n.failures {
+                eprintln!("notification failed: {f}");
+            }
+        }
+        Err(e) => eprintln!("notifications: {e}"),
+    }
     store.close();
     for f in &report.feeds_failed {
         eprintln!("feed failed: {}: {}", f.url, f.error);
@@ -237,7 +342,7 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
 
 fn daemon(cfg: Config) -> Result<i32> {
     let mut store = open_store(&cfg)?;
-    let poller = Poller::new(cfg)?;
+    let poller = Poller::new(cfg.clone())?;
     let cancel = poller.cancel_flag();
     let rt = runtime()?;
     rt.block_on(async {
@@ -285,8 +390,15 @@ fn daemon(cfg: Config) -> Result<i32> {
             if cancel.load(Ordering::SeqCst) {
                 break;
             }
+            if let Err(e) = notify::after_poll(&mut store, &cfg).await {
+                tracing::error!(error = %e, "notifications failed");
+            }
+            let next_due = [store.next_due(), store.next_notification_due()]
+                .into_iter()
+                .filter_map(|r| r.ok().flatten())
+                .min();
             let wait = poll::sleep_until_due(
-                store.next_due().unwrap_or(None),
+                next_due,
                 chrono::Utc::now(),
                 std::time::Duration::from_secs(60),
             )
@@ -446,6 +558,12 @@ fn diff_cmd(
                 "{}",
                 diff::word(&old_doc, &new_doc, marks)
             )?;
+            Ok(0)
+        }
+        DiffFormat::Html => {
+            let url = store.article(new.article_id)?.url;
+            let page = diff::html_page(&old, &new, &old_doc, &new_doc, &url);
+            write!(std::io::stdout().lock(), "{page}")?;
             Ok(0)
         }
         DiffFormat::Json => print_json(&serde_json::json!({

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::diff::{self, Facts};
 use crate::extract::{self, EXTRACTOR_VERSION};
 use crate::http::{self, Fetcher};
+use crate::noise;
 use crate::schedule;
 use crate::store::{self, Article, ArticleCheck, ChangeKind, NewVersion, Store, StoreError};
 use crate::text;
@@ -116,6 +117,18 @@ impl Poller {
     /// A flag that, once set, makes the running cycle stop after the item in flight.
     pub fn cancel_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.cancel)
+    }
+
+    /// The noise controls of an article's feed: the global ones plus the feed's own.
+    fn noise_for(&self, article: &Article) -> crate::config::Noise {
+        self.config
+            .feeds
+            .iter()
+            .find(|f| article.feed_url.as_deref() == Some(f.url.as_str()))
+            .map_or_else(
+                || self.config.noise.clone(),
+                |f| self.config.noise.merged(&f.noise),
+            )
     }
 
     fn cancelled(&self) -> bool {
@@ -305,8 +318,13 @@ impl Poller {
             store.save_check(&check)?;
             return Ok(CheckOutcome::NotModified);
         }
+        let noise = self.noise_for(article);
         let decoded = http::decode::decode_html(&resp.body, resp.charset());
-        let extracted = match extract::extract(&decoded.text, resp.final_url.as_str()) {
+        let extracted = match extract::extract_with(
+            &decoded.text,
+            resp.final_url.as_str(),
+            &noise.drop_selectors,
+        ) {
             Ok(x) => x,
             Err(e) => {
                 let msg = format!("extraction failed: {e}");
@@ -326,7 +344,8 @@ impl Poller {
             .or(article.entry.author.as_deref());
         let published = extracted.published.or(article.entry.published);
         let published_s = published.map(store::fmt_time);
-        let content_sha = content_hash(title, byline, extracted.comments, &extracted.text);
+        let hashed_text = noise::hashed_text(&noise, &extracted.text);
+        let content_sha = content_hash(title, byline, extracted.comments, &hashed_text);
         if latest
             .as_ref()
             .is_some_and(|v| v.content_sha256 == hex::encode(content_sha))
@@ -334,7 +353,7 @@ impl Poller {
             store.save_check(&check)?;
             return Ok(CheckOutcome::Unchanged);
         }
-        let body_sha = store::blob::sha256(text::normalize_for_hash(&extracted.text).as_bytes());
+        let body_sha = store::blob::sha256(text::normalize_for_hash(&hashed_text).as_bytes());
         let body_hex = hex::encode(body_sha);
         let facts = Facts {
             title,
@@ -344,6 +363,15 @@ impl Poller {
             body_sha256: &body_hex,
         };
         let kinds = diff::change_kinds(latest.as_ref().map(Facts::from).as_ref(), &facts);
+        let suppressed = noise::suppression(
+            &noise,
+            store,
+            article.id,
+            &hex::encode(content_sha),
+            latest.as_ref(),
+            &kinds,
+            &extracted.text,
+        )?;
         check.version = Some(NewVersion {
             raw: &resp.body,
             html: &extracted.html,
@@ -358,6 +386,7 @@ impl Poller {
             comments: extracted.comments,
             changes: &kinds,
             extractor_version: EXTRACTOR_VERSION,
+            suppressed,
         });
         let id = store
             .save_check(&check)?

@@ -89,7 +89,25 @@ const NAVIGATION: &str = "nav, [role='navigation']";
 /// # Errors
 /// [`ExtractError::NoArticle`] when no body is found.
 pub fn extract(html: &str, url: &str) -> Result<Extracted, ExtractError> {
+    extract_with(html, url, &[])
+}
+
+/// As [`extract`], after removing the elements matched by `drop_selectors` (CSS
+/// selectors from the configuration's noise controls; invalid ones are skipped).
+///
+/// # Errors
+/// As [`extract`].
+pub fn extract_with(
+    html: &str,
+    url: &str,
+    drop_selectors: &[String],
+) -> Result<Extracted, ExtractError> {
     let doc = Document::from(html);
+    for sel in drop_selectors {
+        if let Some(found) = doc.try_select(sel) {
+            found.remove();
+        }
+    }
     let comments = comments::detect(&doc);
     let canonical_url = first_attr(
         &doc,

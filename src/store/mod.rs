@@ -12,6 +12,8 @@
 //! The store never fetches anything; it is given what to keep.
 
 pub mod blob;
+pub mod changes;
+pub mod outbox;
 
 use std::path::Path;
 use std::sync::LazyLock;
@@ -52,9 +54,10 @@ pub enum StoreError {
 type Result<T> = std::result::Result<T, StoreError>;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![M::up(include_str!(
-        "../../migrations/0001_initial.sql"
-    ))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_initial.sql")),
+        M::up(include_str!("../../migrations/0003_reports.sql")),
+    ])
 });
 
 /// What changed between a version and the one before it.
@@ -139,6 +142,8 @@ pub struct Article {
     pub feed_id: Option<i64>,
     /// That feed's poll interval in seconds (drives fresh re-checks).
     pub feed_interval_secs: Option<u64>,
+    /// That feed's URL.
+    pub feed_url: Option<String>,
     /// When stet first saw it.
     pub first_seen: DateTime<Utc>,
     /// Validators from the last 200 response.
@@ -217,6 +222,8 @@ pub struct Version {
     pub changes: Vec<ChangeKind>,
     /// Extractor version that produced it.
     pub extractor_version: u32,
+    /// Why it is not reported as a change, or None when it is.
+    pub suppressed: Option<String>,
 }
 
 /// A new version to store.
@@ -248,6 +255,9 @@ pub struct NewVersion<'a> {
     pub changes: &'a [ChangeKind],
     /// Extractor version.
     pub extractor_version: u32,
+    /// Why the version is not reported as a change (`seen_before`, `below_min_size`), or
+    /// None when it is.
+    pub suppressed: Option<&'a str>,
 }
 
 /// The outcome of one check of an article, written in one transaction.
@@ -301,11 +311,31 @@ impl Store {
 
     fn init(mut conn: Connection) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Two processes opening a new database at once (the daemon and a command) race:
+        // switching to WAL needs a moment alone, and both see the schema unmigrated, so
+        // the loser's CREATE TABLE fails. The loser waits and tries again; by then the
+        // schema is current and there is nothing left to do.
+        let mut attempt = 0;
+        loop {
+            match Self::prepare(&mut conn) {
+                Ok(()) => return Ok(Store { conn }),
+                Err(e) => {
+                    attempt += 1;
+                    if attempt >= 10 {
+                        return Err(e);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20 * attempt));
+                }
+            }
+        }
+    }
+
+    fn prepare(conn: &mut Connection) -> Result<()> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        MIGRATIONS.to_latest(&mut conn)?;
-        Ok(Store { conn })
+        MIGRATIONS.to_latest(conn)?;
+        Ok(())
     }
 
     /// The schema version (number of migrations applied).
@@ -500,6 +530,7 @@ impl Store {
             url: r.get("url")?,
             feed_id: r.get("feed_id")?,
             feed_interval_secs: r.get::<_, Option<i64>>("interval_secs")?.map(|s| s as u64),
+            feed_url: r.get("feed_url")?,
             first_seen: parse_stored_time(r.get("first_seen")?).unwrap_or_default(),
             validators: Validators {
                 etag: r.get("etag")?,
@@ -523,7 +554,7 @@ impl Store {
     pub fn article(&self, id: i64) -> Result<Article> {
         self.conn
             .prepare_cached(
-                "SELECT a.*, f.interval_secs FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+                "SELECT a.*, f.interval_secs, f.url AS feed_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
                  WHERE a.id = ?1",
             )?
             .query_row([id], Self::article_from_row)
@@ -538,10 +569,10 @@ impl Store {
     /// On an SQLite error.
     pub fn due_articles(&self, now: DateTime<Utc>, all: bool) -> Result<Vec<Article>> {
         let sql = if all {
-            "SELECT a.*, f.interval_secs FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+            "SELECT a.*, f.interval_secs, f.url AS feed_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
              WHERE a.next_check_at IS NOT NULL ORDER BY a.id"
         } else {
-            "SELECT a.*, f.interval_secs FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+            "SELECT a.*, f.interval_secs, f.url AS feed_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
              WHERE a.next_check_at IS NOT NULL AND a.next_check_at <= ?1
              ORDER BY a.next_check_at, a.id"
         };
@@ -592,8 +623,8 @@ impl Store {
             tx.prepare_cached(
                 "INSERT INTO versions (article_id, fetched_at, content_sha256, body_sha256,
                    raw_sha256, html_sha256, text_sha256, title, byline, published,
-                   canonical_url, lang, comments, changes, extractor_version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                   canonical_url, lang, comments, changes, extractor_version, reported, suppressed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 check.article_id,
@@ -610,7 +641,9 @@ impl Store {
                 v.lang,
                 v.comments.as_str(),
                 changes,
-                v.extractor_version
+                v.extractor_version,
+                v.suppressed.is_none(),
+                v.suppressed
             ])?;
             version_id = Some(tx.last_insert_rowid());
             tx.execute(
@@ -727,6 +760,7 @@ impl Store {
             comments: CommentState::parse(&r.get::<_, String>("comments")?),
             changes: serde_json::from_str(&changes).unwrap_or_default(),
             extractor_version: r.get("extractor_version")?,
+            suppressed: r.get("suppressed")?,
         })
     }
 

@@ -11,6 +11,7 @@ fn feed_cfg(url: &str) -> FeedConfig {
         url: url.into(),
         name: None,
         interval: std::time::Duration::from_secs(1800),
+        noise: Default::default(),
     }
 }
 
@@ -27,7 +28,17 @@ fn entry(key: &str, link: &str) -> Entry {
 #[test]
 fn migrations_apply_and_record_the_schema_version() {
     let s = Store::open_in_memory().unwrap();
-    assert_eq!(s.schema_version().unwrap(), 1);
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sql")
+        })
+        .count();
+    assert_eq!(s.schema_version().unwrap(), files as i64);
 }
 
 #[test]
@@ -79,6 +90,7 @@ fn identical_blobs_are_stored_once() {
             comments: CommentState::None,
             changes: &[ChangeKind::New],
             extractor_version: 1,
+            suppressed: None,
         };
         let check = ArticleCheck {
             article_id: *id,
@@ -98,4 +110,21 @@ fn identical_blobs_are_stored_once() {
     assert_eq!(s.blob_text(&v.text_sha256).unwrap(), "same");
     assert_eq!(v.changes, [ChangeKind::New]);
     assert_eq!(s.due_articles(now, true).unwrap().len(), 0);
+}
+
+#[test]
+fn two_processes_may_open_a_new_database_at_once() {
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("race.db");
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let p = path.clone();
+                std::thread::spawn(move || Store::open(&p).map(|_| ()))
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+    }
 }
