@@ -356,17 +356,7 @@ impl Fetcher {
     pub async fn fetch(&self, req: &Request<'_>) -> (FetchRecord, Result<Response, FetchError>) {
         let started_at = Utc::now();
         let clock = Instant::now();
-        let result = match tokio::time::timeout(self.limits.timeout, self.fetch_inner(req)).await {
-            Ok(r) => r,
-            Err(_) => Err(FetchError::new(
-                req.url,
-                Stage::Timeout,
-                format!(
-                    "no complete response within {}",
-                    humantime::format_duration(self.limits.timeout)
-                ),
-            )),
-        };
+        let result = self.fetch_inner(req).await;
         if let Ok(u) = Url::parse(req.url)
             && let Some(host) = u.host_str()
         {
@@ -450,6 +440,18 @@ impl Fetcher {
             first = false;
             let host = current.host_str().unwrap_or_default().to_string();
             let permit = self.hosts.acquire(&host).await;
+            // The total timeout bounds each exchange (request to last body byte), counted
+            // once the host is free, not while waiting for it.
+            let deadline = tokio::time::Instant::now() + self.limits.timeout;
+            let timed_out = || {
+                err(
+                    Stage::Timeout,
+                    format!(
+                        "no complete response within {}",
+                        humantime::format_duration(self.limits.timeout)
+                    ),
+                )
+            };
             let mut headers = HeaderMap::new();
             headers.insert(
                 header::ACCEPT_ENCODING,
@@ -466,13 +468,13 @@ impl Fetcher {
             {
                 headers.insert(header::IF_MODIFIED_SINCE, lm);
             }
-            let resp = self
-                .client
-                .get(current.clone())
-                .headers(headers)
-                .send()
-                .await
-                .map_err(|e| classify(url, &e))?;
+            let resp = tokio::time::timeout_at(
+                deadline,
+                self.client.get(current.clone()).headers(headers).send(),
+            )
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(|e| classify(url, &e))?;
             let status = resp.status().as_u16();
             if resp.status().is_redirection()
                 && status != 304
@@ -511,9 +513,11 @@ impl Fetcher {
                 current = next;
                 continue;
             }
-            let out = self.read_response(url, resp, redirects).await;
+            let out = tokio::time::timeout_at(deadline, self.read_response(url, resp, redirects))
+                .await
+                .map_err(|_| timed_out());
             drop(permit);
-            return out;
+            return out?;
         }
     }
 
