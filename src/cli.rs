@@ -59,6 +59,13 @@ pub enum Command {
     },
     /// Run as a daemon: poll each feed on its interval until SIGINT or SIGTERM.
     Run,
+    /// List the feeds followed: URL, status (ok, failing, dead, gone, disallowed), last
+    /// success, last error (stage and cause) and next poll.
+    Feeds {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
     /// List archived articles.
     Articles {
         /// Print a JSON array.
@@ -197,6 +204,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             let cfg = load_config(&cli.config)?;
             daemon(cfg)
         }
+        Command::Feeds { json } => {
+            let store = open_store(&load_config(&cli.config)?)?;
+            feeds(&store, json)
+        }
         Command::Articles { json } => {
             let store = open_store(&load_config(&cli.config)?)?;
             articles(&store, json)
@@ -329,6 +340,9 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
     for e in &report.article_errors {
         eprintln!("article failed: {e}");
     }
+    for (old, new) in &report.feeds_moved {
+        eprintln!("feed moved: {old} -> {new} (permanent redirects; update config.toml)");
+    }
     tracing::info!(
         feeds = report.feeds_polled,
         failed = report.feeds_failed.len(),
@@ -419,6 +433,37 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
+    Ok(0)
+}
+
+fn feeds(store: &Store, json: bool) -> Result<i32> {
+    let rows = store.feeds()?;
+    if json {
+        return print_json(&rows);
+    }
+    let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
+        d.map_or_else(|| "-".to_string(), crate::store::fmt_time)
+    };
+    println!(
+        "{:>4}  {:<10}  {:<20}  {:<20}  URL / LAST ERROR",
+        "ID", "STATUS", "LAST SUCCESS", "NEXT POLL"
+    );
+    for f in rows {
+        println!(
+            "{:>4}  {:<10}  {:<20}  {:<20}  {}",
+            f.id,
+            f.status,
+            t(f.last_success_at),
+            t(f.next_poll_at),
+            f.url
+        );
+        if f.config_url != f.url {
+            println!("{:>60}moved from {}", "", f.config_url);
+        }
+        if let Some(e) = &f.last_error {
+            println!("{:>60}{e}", "");
+        }
+    }
     Ok(0)
 }
 

@@ -59,6 +59,10 @@ pub struct Config {
     pub recheck: Recheck,
     /// HTTP limits.
     pub http: HttpLimits,
+    /// Politeness: per-host and global limits, robots.txt, backoff, address safety.
+    pub politeness: Politeness,
+    /// Feed lifecycle: permanent redirects and dead feeds.
+    pub lifecycle: Lifecycle,
     /// The feeds to follow, in file order.
     pub feeds: Vec<FeedConfig>,
     /// Global noise controls (each feed may add its own).
@@ -210,6 +214,58 @@ pub struct HttpLimits {
     pub max_body_bytes: u64,
     /// Most redirects followed for one request.
     pub max_redirects: usize,
+    /// Most entries read from one feed poll (the first ones of the document).
+    pub max_entries: usize,
+}
+
+/// Politeness towards the fetched sites (`[politeness]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Politeness {
+    /// Requests in flight at once to one host (default 1).
+    pub per_host_concurrency: usize,
+    /// Least time between the end of one request to a host and the start of the next
+    /// (default 1 s). A robots.txt `Crawl-delay` that is longer wins.
+    pub per_host_delay: Duration,
+    /// Requests in flight at once overall (default 16).
+    pub global_concurrency: usize,
+    /// Fetch, cache (24 h) and obey robots.txt (RFC 9309) (default true).
+    pub obey_robots: bool,
+    /// The longest wait after repeated failures (default 1 day).
+    pub backoff_max: Duration,
+    /// Allow article links to non-public addresses (default false).
+    pub allow_private_addresses: bool,
+}
+
+impl Default for Politeness {
+    fn default() -> Self {
+        Politeness {
+            per_host_concurrency: 1,
+            per_host_delay: Duration::from_secs(1),
+            global_concurrency: 16,
+            obey_robots: true,
+            backoff_max: Duration::from_secs(24 * 3600),
+            allow_private_addresses: false,
+        }
+    }
+}
+
+/// Feed lifecycle (`[lifecycle]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// Consecutive polls answered by the same permanent redirect before the stored feed
+    /// URL is updated (default 3).
+    pub moved_after: u32,
+    /// How long a feed fails before it is marked dead (default 7 days).
+    pub dead_after: Duration,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle {
+            moved_after: 3,
+            dead_after: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
 }
 
 /// One `[[feed]]` block.
@@ -245,6 +301,10 @@ struct RawConfig {
     recheck: RawRecheck,
     #[serde(default)]
     http: RawHttp,
+    #[serde(default)]
+    politeness: RawPoliteness,
+    #[serde(default)]
+    lifecycle: RawLifecycle,
     #[serde(default)]
     feed: Vec<RawFeed>,
     #[serde(default)]
@@ -310,6 +370,28 @@ struct RawHttp {
     timeout: Option<Duration>,
     max_body_bytes: Option<u64>,
     max_redirects: Option<usize>,
+    max_entries: Option<usize>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPoliteness {
+    per_host_concurrency: Option<usize>,
+    #[serde(default, with = "humantime_opt")]
+    per_host_delay: Option<Duration>,
+    global_concurrency: Option<usize>,
+    obey_robots: Option<bool>,
+    #[serde(default, with = "humantime_opt")]
+    backoff_max: Option<Duration>,
+    allow_private_addresses: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLifecycle {
+    moved_after: Option<u32>,
+    #[serde(default, with = "humantime_opt")]
+    dead_after: Option<Duration>,
 }
 
 #[derive(Deserialize)]
@@ -493,12 +575,53 @@ impl Config {
             timeout: raw.http.timeout.unwrap_or(Duration::from_secs(60)),
             max_body_bytes: raw.http.max_body_bytes.unwrap_or(10 * 1024 * 1024),
             max_redirects: raw.http.max_redirects.unwrap_or(10),
+            max_entries: raw.http.max_entries.unwrap_or(10_000),
         };
         if http.timeout.is_zero() || http.connect_timeout.is_zero() {
             return Err(invalid(
                 "keys `http.timeout` and `http.connect_timeout` must be greater than zero".into(),
             ));
         }
+        if http.max_entries == 0 {
+            return Err(invalid(
+                "key `http.max_entries`: must be greater than zero".into(),
+            ));
+        }
+        let dp = Politeness::default();
+        let politeness = Politeness {
+            per_host_concurrency: raw
+                .politeness
+                .per_host_concurrency
+                .unwrap_or(dp.per_host_concurrency),
+            per_host_delay: raw.politeness.per_host_delay.unwrap_or(dp.per_host_delay),
+            global_concurrency: raw
+                .politeness
+                .global_concurrency
+                .unwrap_or(dp.global_concurrency),
+            obey_robots: raw.politeness.obey_robots.unwrap_or(dp.obey_robots),
+            backoff_max: raw.politeness.backoff_max.unwrap_or(dp.backoff_max),
+            allow_private_addresses: raw
+                .politeness
+                .allow_private_addresses
+                .unwrap_or(dp.allow_private_addresses),
+        };
+        if politeness.per_host_concurrency == 0 || politeness.global_concurrency == 0 {
+            return Err(invalid(
+                "keys `politeness.per_host_concurrency` and `politeness.global_concurrency` \
+                 must be greater than zero"
+                    .into(),
+            ));
+        }
+        if politeness.backoff_max.is_zero() {
+            return Err(invalid(
+                "key `politeness.backoff_max`: must be greater than zero".into(),
+            ));
+        }
+        let dl = Lifecycle::default();
+        let lifecycle = Lifecycle {
+            moved_after: raw.lifecycle.moved_after.unwrap_or(dl.moved_after).max(1),
+            dead_after: raw.lifecycle.dead_after.unwrap_or(dl.dead_after),
+        };
         let mut feeds = Vec::with_capacity(raw.feed.len());
         for (i, f) in raw.feed.into_iter().enumerate() {
             let parsed = url::Url::parse(f.url.trim()).map_err(|e| {
@@ -565,6 +688,8 @@ impl Config {
             interval,
             recheck,
             http,
+            politeness,
+            lifecycle,
             feeds,
             noise,
             changes_feed: raw.changes_feed.map(|p| base_dir.join(p)),
@@ -610,6 +735,17 @@ mod tests {
         assert_eq!(c.recheck.stop_after, Duration::from_secs(30 * 86400));
         assert_eq!(c.http.max_body_bytes, 10 * 1024 * 1024);
         assert!(c.user_agent.starts_with("stet/"));
+        assert_eq!(c.http.max_redirects, 10);
+        assert_eq!(c.http.max_entries, 10_000);
+        assert_eq!(c.http.connect_timeout, Duration::from_secs(10));
+        assert_eq!(c.http.timeout, Duration::from_secs(60));
+        assert_eq!(c.politeness, Politeness::default());
+        assert_eq!(c.lifecycle, Lifecycle::default());
+        // The example states every default: parsing it equals parsing an empty file.
+        let empty = parse("").unwrap();
+        assert_eq!(empty.http, c.http);
+        assert_eq!(empty.politeness, c.politeness);
+        assert_eq!(empty.lifecycle, c.lifecycle);
     }
 
     #[test]

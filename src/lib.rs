@@ -12,6 +12,7 @@ pub mod config;
 pub mod diff;
 pub mod extract;
 pub mod feed;
+pub mod guard;
 pub mod http;
 pub mod noise;
 pub mod notify;

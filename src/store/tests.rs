@@ -42,6 +42,37 @@ fn migrations_apply_and_record_the_schema_version() {
 }
 
 #[test]
+fn a_moved_feed_keeps_its_config_url_and_events_list_newest_first() {
+    let mut s = Store::open_in_memory().unwrap();
+    s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
+    let f = s.feeds().unwrap().remove(0);
+    let now = Utc::now();
+    assert!(s.move_feed(f.id, "https://b.test/feed", now).unwrap());
+    // The config still names the old URL: sync keeps the moved feed, adds nothing.
+    s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
+    let feeds = s.feeds().unwrap();
+    assert_eq!(feeds.len(), 1);
+    assert_eq!(feeds[0].url, "https://b.test/feed");
+    assert_eq!(feeds[0].config_url, "https://a.test/feed");
+    s.add_event(&crate::store::NewEvent {
+        article_id: None,
+        feed_id: Some(f.id),
+        at: now + chrono::TimeDelta::seconds(5),
+        kind: "feed_gone",
+        detail: Some("HTTP 410"),
+    })
+    .unwrap();
+    let ev = s.events(10).unwrap();
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[0].kind, "feed_gone");
+    assert_eq!(ev[1].kind, "feed_moved");
+    assert_eq!(
+        ev[1].detail.as_deref(),
+        Some("https://a.test/feed -> https://b.test/feed")
+    );
+}
+
+#[test]
 fn entries_are_recorded_once_and_make_one_article_per_url() {
     let mut s = Store::open_in_memory().unwrap();
     s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
@@ -100,6 +131,8 @@ fn identical_blobs_are_stored_once() {
             raw_sha256: None,
             error: None,
             version: Some(v),
+            status: None,
+            event: None,
         };
         s.save_check(&check).unwrap();
     }

@@ -224,14 +224,24 @@ pub struct Workdir {
 }
 
 impl Workdir {
-    /// Writes a config with `extra` TOML appended (e.g. `[[feed]]` blocks).
+    /// Writes a config with `extra` TOML appended (e.g. `[[feed]]` blocks). Unless
+    /// `extra` has its own `[politeness]`, the per-host delay is set to 0 (at the end of
+    /// the file) so that tests against one local host stay fast.
     pub fn new(extra: &str) -> Workdir {
+        let fast = if extra.contains("[politeness]") {
+            ""
+        } else {
+            "\n[politeness]\nper_host_delay = \"0s\"\n"
+        };
+        Workdir::exact(&format!(
+            "database = \"stet.db\"\ninterval = \"30m\"\n{extra}{fast}"
+        ))
+    }
+
+    /// Writes exactly `config` as the config file.
+    pub fn exact(config: &str) -> Workdir {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("config.toml"),
-            format!("database = \"stet.db\"\ninterval = \"30m\"\n{extra}"),
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
         Workdir { dir }
     }
 
