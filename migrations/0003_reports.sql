@@ -32,5 +32,6 @@ CREATE INDEX outbox_pending ON outbox(delivered_at, next_attempt_at);
 -- reported change with a larger id is queued, in the same transaction that moves the mark.
 CREATE TABLE notifiers (
     name            TEXT PRIMARY KEY,
-    last_version_id INTEGER NOT NULL
+    last_version_id INTEGER NOT NULL,
+    last_event_id   INTEGER NOT NULL DEFAULT 0  -- the same for status events
 );

@@ -7,35 +7,35 @@
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
-use crate::store::changes::{ChangeFilter, ChangeRow};
+use crate::store::changes::{ChangeFilter, ChangeRow, EventRow};
 use crate::store::{ChangeKind, Store, StoreError, Version};
 
 /// One detected change. Field names are stable: they are the JSON of `stet changes
 /// --json`, the webhook payload and the `command` notifier's stdin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
-    /// Stable id within this archive: `version:ID`.
+    /// Stable id within this archive: `version:ID` or `event:ID`.
     pub id: String,
     /// Globally stable id (a URN over the article URL, the time and the content hash):
     /// the same change has the same id in every run and every export.
     pub urn: String,
     /// RFC 3339 time the change was seen (the new version's fetch time).
     pub at: String,
-    /// The article.
-    pub article_id: i64,
-    /// The article's URL.
-    pub article_url: String,
+    /// The article (null for a feed event).
+    pub article_id: Option<i64>,
+    /// The article's URL (null for a feed event).
+    pub article_url: Option<String>,
     /// The URL of the feed that first listed it.
     pub feed_url: Option<String>,
     /// The article's title in the new version.
     pub title: Option<String>,
-    /// The version before (None when there is none).
+    /// The version before (null when there is none, and for events).
     pub old_version: Option<i64>,
-    /// The new version.
-    pub new_version: i64,
+    /// The new version (null for events).
+    pub new_version: Option<i64>,
     /// Change kinds: `title`, `body`, `byline`, `published`, `comments_closed`,
-    /// `comments_opened`.
-    pub kinds: Vec<ChangeKind>,
+    /// `comments_opened`; or one status event kind.
+    pub kinds: Vec<String>,
     /// One line for people, e.g. `title: "A" -> "B"; body: +2 -1 sentences`.
     pub summary: String,
 }
@@ -127,15 +127,46 @@ pub fn from_row(store: &Store, row: &ChangeRow) -> Result<Change, StoreError> {
         id: format!("version:{}", v.id),
         urn: urn(&row.article_url, &v.fetched_at, &v.content_sha256),
         at: v.fetched_at.clone(),
-        article_id: v.article_id,
-        article_url: row.article_url.clone(),
+        article_id: Some(v.article_id),
+        article_url: Some(row.article_url.clone()),
         feed_url: row.feed_url.clone(),
         title: v.title.clone(),
         old_version: row.previous.as_ref().map(|p| p.id),
-        new_version: v.id,
-        kinds: v.changes.clone(),
+        new_version: Some(v.id),
+        kinds: v.changes.iter().map(|k| k.as_str().to_string()).collect(),
         summary: summary(row.previous.as_ref(), v, &old_text, &new_text),
     })
+}
+
+/// Builds the [`Change`] of a status event.
+pub fn from_event(row: &EventRow) -> Change {
+    let e = &row.event;
+    let subject = row
+        .article_url
+        .as_deref()
+        .or(row.feed_url.as_deref())
+        .unwrap_or("");
+    let summary = match &e.detail {
+        Some(d) => format!("{}: {d}", e.kind.replace('_', " ")),
+        None => e.kind.replace('_', " "),
+    };
+    Change {
+        id: format!("event:{}", e.id),
+        urn: urn(
+            subject,
+            &e.at,
+            &format!("{}:{}", e.kind, e.detail.as_deref().unwrap_or("")),
+        ),
+        at: e.at.clone(),
+        article_id: e.article_id,
+        article_url: row.article_url.clone(),
+        feed_url: row.feed_url.clone(),
+        title: row.title.clone(),
+        old_version: None,
+        new_version: None,
+        kinds: vec![e.kind.clone()],
+        summary,
+    }
 }
 
 /// The reported changes matching `filter`, newest first.
@@ -143,11 +174,24 @@ pub fn from_row(store: &Store, row: &ChangeRow) -> Result<Change, StoreError> {
 /// # Errors
 /// On a store error.
 pub fn list(store: &Store, filter: &ChangeFilter) -> Result<Vec<Change>, StoreError> {
-    store
+    let mut all: Vec<Change> = store
         .change_rows(filter)?
         .iter()
         .map(|row| from_row(store, row))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    all.extend(store.event_rows(filter)?.iter().map(from_event));
+    // Newest first; within one second, the later row first, versions before events.
+    let key = |c: &Change| {
+        let (kind, n) = c.id.split_once(':').unwrap_or(("", "0"));
+        (
+            c.at.clone(),
+            kind == "version",
+            n.parse::<i64>().unwrap_or(0),
+        )
+    };
+    all.sort_by_key(|c| std::cmp::Reverse(key(c)));
+    all.truncate(filter.limit);
+    Ok(all)
 }
 
 #[cfg(test)]

@@ -98,7 +98,11 @@ pub enum Command {
         #[arg(long)]
         feed: Option<String>,
         /// Only changes of this kind.
-        #[arg(long, value_parser = ["title", "body", "byline", "published", "comments_closed", "comments_opened"])]
+        #[arg(long, value_parser = [
+            "title", "body", "byline", "published", "comments_closed", "comments_opened",
+            "removed", "restored", "redirected", "extraction_failed", "feed_moved", "feed_gone",
+            "feed_dead",
+        ])]
         kind: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
@@ -273,16 +277,24 @@ fn changes_cmd(store: &Store, filter: &ChangeFilter, format: ChangesFormat) -> R
         ChangesFormat::Atom => write!(out, "{}", notify::atom::feed(store, &list)?)?,
         ChangesFormat::Text => {
             for c in &list {
+                let versions = match (c.old_version, c.new_version) {
+                    (Some(o), Some(n)) => format!("v{o} -> v{n}"),
+                    (None, Some(n)) => format!("v{n}"),
+                    _ => "event".to_string(),
+                };
                 writeln!(
                     out,
-                    "{}  article {}  v{} -> v{}  {}\n    {}\n    {}",
+                    "{}  {}  {}  {}\n    {}\n    {}",
                     c.at,
-                    c.article_id,
-                    c.old_version.map_or_else(|| "-".into(), |v| v.to_string()),
-                    c.new_version,
+                    c.article_id
+                        .map_or_else(|| "feed".to_string(), |id| format!("article {id}")),
+                    versions,
                     c.title.as_deref().unwrap_or(""),
                     c.summary,
                     c.article_url
+                        .as_deref()
+                        .or(c.feed_url.as_deref())
+                        .unwrap_or("")
                 )?;
             }
         }

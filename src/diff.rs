@@ -148,26 +148,37 @@ pub fn word(old: &str, new: &str, marks: Marks) -> String {
                     let a = old_lines[old_index..old_index + old_len].join("\n");
                     let b = new_lines[new_index..new_index + new_len].join("\n");
                     let words = TextDiff::from_unicode_words(&a, &b);
+                    // Open a marker when the tag changes, so a run of deleted (or
+                    // inserted) words gets one marker pair.
+                    let mut current = ChangeTag::Equal;
                     for change in words.iter_all_changes() {
-                        let v = change.value();
-                        match change.tag() {
-                            ChangeTag::Equal => out.push_str(v),
-                            ChangeTag::Delete => {
-                                let _ = write!(out, "{del_open}{v}{del_close}");
+                        let tag = change.tag();
+                        if tag != current {
+                            match current {
+                                ChangeTag::Delete => out.push_str(del_close),
+                                ChangeTag::Insert => out.push_str(ins_close),
+                                ChangeTag::Equal => {}
                             }
-                            ChangeTag::Insert => {
-                                let _ = write!(out, "{ins_open}{v}{ins_close}");
+                            match tag {
+                                ChangeTag::Delete => out.push_str(del_open),
+                                ChangeTag::Insert => out.push_str(ins_open),
+                                ChangeTag::Equal => {}
                             }
+                            current = tag;
                         }
+                        out.push_str(change.value());
+                    }
+                    match current {
+                        ChangeTag::Delete => out.push_str(del_close),
+                        ChangeTag::Insert => out.push_str(ins_close),
+                        ChangeTag::Equal => {}
                     }
                     out.push('\n');
                 }
             }
         }
     }
-    // Merge runs like "[-a-][- -][-b-]" into "[-a b-]" for readability.
-    out.replace(&format!("{del_close}{del_open}"), "")
-        .replace(&format!("{ins_close}{ins_open}"), "")
+    out
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -23,6 +23,29 @@ fn time(s: &str) -> FixedDateTime {
     DateTime::parse_from_rfc3339(s).unwrap_or_default()
 }
 
+/// One Atom entry for a change, with `content_html` as its content.
+fn entry(c: &Change, link_href: &str, content_html: String) -> Entry {
+    let mut link = Link::default();
+    link.set_href(link_href.to_string());
+    link.set_rel("alternate");
+    let mut content = Content::default();
+    content.set_content_type("html".to_string());
+    content.set_value(content_html);
+    let mut entry = Entry::default();
+    entry.set_id(c.urn.clone());
+    entry.set_title(Text::plain(format!(
+        "{}: {}",
+        c.title.as_deref().unwrap_or(link_href),
+        c.summary
+    )));
+    entry.set_updated(time(&c.at));
+    entry.set_published(Some(time(&c.at)));
+    entry.set_links(vec![link]);
+    entry.set_summary(Some(Text::plain(c.summary.clone())));
+    entry.set_content(Some(content));
+    entry
+}
+
 /// The Atom document for `changes` (newest first, as [`crate::changes::list`] gives them).
 ///
 /// # Errors
@@ -30,7 +53,20 @@ fn time(s: &str) -> FixedDateTime {
 pub fn feed(store: &Store, changes: &[Change]) -> Result<String, StoreError> {
     let mut entries = Vec::with_capacity(changes.len());
     for c in changes {
-        let new = store.version(c.new_version)?;
+        let link_href = c
+            .article_url
+            .clone()
+            .or_else(|| c.feed_url.clone())
+            .unwrap_or_default();
+        let Some(new_id) = c.new_version else {
+            entries.push(entry(
+                c,
+                &link_href,
+                format!("<p>{}</p>", diff::escape_html(&c.summary)),
+            ));
+            continue;
+        };
+        let new = store.version(new_id)?;
         let new_doc = diff::document(&new, &store.blob_text(&new.text_sha256)?);
         let (old_doc, old) = match c.old_version {
             Some(id) => {
@@ -49,27 +85,9 @@ pub fn feed(store: &Store, changes: &[Change]) -> Result<String, StoreError> {
                 .map_or_else(|| "-".to_string(), |o| o.id.to_string()),
             new.id,
             diff::html_fragment(&old_doc, &new_doc),
-            u = diff::escape_html(&c.article_url),
+            u = diff::escape_html(&link_href),
         );
-        let mut link = Link::default();
-        link.set_href(c.article_url.clone());
-        link.set_rel("alternate");
-        let mut content = Content::default();
-        content.set_content_type("html".to_string());
-        content.set_value(content_html);
-        let mut entry = Entry::default();
-        entry.set_id(c.urn.clone());
-        entry.set_title(Text::plain(format!(
-            "{}: {}",
-            c.title.as_deref().unwrap_or(&c.article_url),
-            c.summary
-        )));
-        entry.set_updated(time(&c.at));
-        entry.set_published(Some(time(&c.at)));
-        entry.set_links(vec![link]);
-        entry.set_summary(Some(Text::plain(c.summary.clone())));
-        entry.set_content(Some(content));
-        entries.push(entry);
+        entries.push(entry(c, &link_href, content_html));
     }
     let mut author = Person::default();
     author.set_name("stet");

@@ -58,7 +58,11 @@ pub struct NotifyReport {
 /// When a version or blob cannot be read.
 pub fn payload(store: &Store, change: &Change) -> Result<String, StoreError> {
     let mut value = serde_json::to_value(change).expect("a change serializes");
-    let new = store.version(change.new_version)?;
+    let Some(new_id) = change.new_version else {
+        value["diff"] = "".into();
+        return Ok(value.to_string());
+    };
+    let new = store.version(new_id)?;
     let new_doc = diff::document(&new, &store.blob_text(&new.text_sha256)?);
     let unified = match change.old_version {
         Some(old_id) => {
@@ -97,17 +101,19 @@ pub fn queue(
 ) -> Result<usize, StoreError> {
     let mut queued = 0;
     for n in notifiers {
-        let max = store.max_version_id()?;
+        let max = (store.max_version_id()?, store.max_event_id()?);
         let Some(mark) = store.notifier_mark(&n.name)? else {
             store.enqueue_batch(&n.name, &[], max, now)?;
             continue;
         };
-        if mark >= max {
+        if mark.0 >= max.0 && mark.1 >= max.1 {
             continue;
         }
         let filter = ChangeFilter {
-            after_version: Some(mark),
-            until_version: Some(max),
+            after_version: Some(mark.0),
+            until_version: Some(max.0),
+            after_event: Some(mark.1),
+            until_event: Some(max.1),
             limit: usize::MAX >> 1,
             ..ChangeFilter::default()
         };

@@ -1206,7 +1206,7 @@ fn insert_event(conn: &Connection, e: &NewEvent<'_>) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
     Ok(Event {
         id: r.get("id")?,
         article_id: r.get("article_id")?,

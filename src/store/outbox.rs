@@ -36,21 +36,22 @@ pub struct OutboxRow {
 }
 
 impl Store {
-    /// A notifier's high-water mark: the newest version id already queued for it, or
-    /// None for a notifier never seen.
+    /// A notifier's high-water marks: the newest version id and status event id already
+    /// queued for it, or None for a notifier never seen.
     ///
     /// # Errors
     /// On an SQLite error.
-    pub fn notifier_mark(&self, name: &str) -> Result<Option<i64>> {
+    pub fn notifier_mark(&self, name: &str) -> Result<Option<(i64, i64)>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT last_version_id FROM notifiers WHERE name = ?1")?
-            .query_row([name], |r| r.get(0))
+            .prepare_cached("SELECT last_version_id, last_event_id FROM notifiers WHERE name = ?1")?
+            .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
-    /// Queues `items` (change id, JSON payload) for `notifier` and moves its mark to
-    /// `mark`, in one transaction: a change is queued once, and never skipped.
+    /// Queues `items` (change id, JSON payload) for `notifier` and moves its marks to
+    /// `mark` (version id, event id), in one transaction: a change is queued once, and
+    /// never skipped.
     ///
     /// # Errors
     /// On an SQLite error; nothing is queued then.
@@ -58,7 +59,7 @@ impl Store {
         &mut self,
         notifier: &str,
         items: &[(String, String)],
-        mark: i64,
+        mark: (i64, i64),
         now: DateTime<Utc>,
     ) -> Result<usize> {
         let tx = self.conn.transaction()?;
@@ -72,10 +73,11 @@ impl Store {
                 added += ins.execute(params![notifier, id, payload, fmt_time(now)])?;
             }
             tx.prepare_cached(
-                "INSERT INTO notifiers (name, last_version_id) VALUES (?1, ?2)
-                 ON CONFLICT (name) DO UPDATE SET last_version_id = excluded.last_version_id",
+                "INSERT INTO notifiers (name, last_version_id, last_event_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET last_version_id = excluded.last_version_id,
+                   last_event_id = excluded.last_event_id",
             )?
-            .execute(params![notifier, mark])?;
+            .execute(params![notifier, mark.0, mark.1])?;
         }
         tx.commit()?;
         Ok(added)
