@@ -8,6 +8,10 @@
 ALTER TABLE versions ADD COLUMN reported INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE versions ADD COLUMN suppressed TEXT;
 CREATE INDEX versions_fetched ON versions(fetched_at);
+
+-- The character encoding the raw page was decoded with (WHATWG name), so that
+-- `stet reextract` decodes the stored raw HTML exactly as the fetch did.
+ALTER TABLE versions ADD COLUMN encoding TEXT;
 CREATE INDEX versions_content ON versions(article_id, content_sha256);
 
 -- Notifications waiting for delivery, one row per change and notifier: delivered at least

@@ -218,6 +218,7 @@ mod tests {
             changes,
             extractor_version: 1,
             suppressed: None,
+            encoding: None,
         }
     }
 

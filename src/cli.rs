@@ -13,6 +13,7 @@ use crate::config::{self, Config};
 use crate::diff;
 use crate::notify;
 use crate::poll::{self, Poller};
+use crate::snapshot;
 use crate::store::changes::ChangeFilter;
 use crate::store::{Store, Version};
 
@@ -87,6 +88,20 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
+    },
+    /// Rebuild cleaned content and metadata from stored raw HTML with this stet's
+    /// extractor, without refetching (after an upgrade, or a change of noise controls).
+    #[command(group = clap::ArgGroup::new("which").required(true).args(["article", "all"]))]
+    Reextract {
+        /// Only this article (id or URL).
+        #[arg(long)]
+        article: Option<String>,
+        /// Every article with a version made by another extractor version.
+        #[arg(long)]
+        all: bool,
+        /// Rebuild versions already made by this extractor version too.
+        #[arg(long)]
+        force: bool,
     },
     /// List detected changes, newest first (an article's first version is not a change).
     Changes {
@@ -224,6 +239,15 @@ pub fn run(cli: Cli) -> Result<i32> {
             let store = open_store(&load_config(&cli.config)?)?;
             show(&store, version, format)
         }
+        Command::Reextract {
+            article,
+            all: _,
+            force,
+        } => {
+            let cfg = load_config(&cli.config)?;
+            let mut store = open_store(&cfg)?;
+            reextract_cmd(&mut store, &cfg, article.as_deref(), force)
+        }
         Command::Changes {
             since,
             feed,
@@ -256,6 +280,42 @@ pub fn run(cli: Cli) -> Result<i32> {
             diff_cmd(&store, &first, new, format, color)
         }
     }
+}
+
+fn reextract_cmd(
+    store: &mut Store,
+    cfg: &Config,
+    article: Option<&str>,
+    force: bool,
+) -> Result<i32> {
+    let ids = match article {
+        Some(a) => vec![store.find_article(a)?],
+        None if force => store.articles()?.iter().map(|a| a.id).collect(),
+        None => store.articles_to_reextract(crate::extract::EXTRACTOR_VERSION)?,
+    };
+    let (mut rebuilt, mut failed, mut articles) = (0, 0, 0);
+    for id in ids {
+        let article = store.article(id)?;
+        let noise = cfg.noise_for(article.feed_config_url.as_deref());
+        let mut touched = false;
+        for v in store.versions(id)? {
+            match snapshot::reextract(store, &article, &v, &noise, force) {
+                Ok(true) => {
+                    rebuilt += 1;
+                    touched = true;
+                }
+                Ok(false) => {}
+                Err(snapshot::ReextractError::Store(e)) => return Err(e.into()),
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("version {} of {}: {e}", v.id, article.url);
+                }
+            }
+        }
+        articles += usize::from(touched);
+    }
+    eprintln!("re-extracted {rebuilt} version(s) of {articles} article(s); {failed} failed");
+    Ok(if failed == 0 { 0 } else { 1 })
 }
 
 /// Parses `--since`: RFC 3339, a date, or an age such as `2d`.

@@ -510,6 +510,15 @@ mod humantime_opt {
 }
 
 impl Config {
+    /// The noise controls of the feed that config.toml names `feed_url`: the global ones
+    /// plus the feed's own (the global ones alone for a feed not in the file).
+    pub fn noise_for(&self, feed_url: Option<&str>) -> Noise {
+        self.feeds
+            .iter()
+            .find(|f| feed_url == Some(f.url.as_str()))
+            .map_or_else(|| self.noise.clone(), |f| self.noise.merged(&f.noise))
+    }
+
     /// Default feed interval: 30 minutes.
     pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30 * 60);
 

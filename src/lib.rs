@@ -18,5 +18,6 @@ pub mod noise;
 pub mod notify;
 pub mod poll;
 pub mod schedule;
+pub mod snapshot;
 pub mod store;
 pub mod text;

@@ -25,10 +25,10 @@ use crate::guard::{self, Verdict};
 use crate::http::{self, FetchError, FetchRecord, Fetcher, Request, Response, Stage};
 use crate::noise;
 use crate::schedule;
+use crate::snapshot;
 use crate::store::{
-    self, Article, ArticleCheck, ChangeKind, FeedPoll, NewEvent, NewVersion, Store, StoreError,
+    self, Article, ArticleCheck, ChangeKind, FeedPoll, NewEvent, Store, StoreError,
 };
-use crate::text;
 
 /// Errors that stop a poll cycle: only the database failing does.
 #[derive(Debug, thiserror::Error)]
@@ -101,25 +101,6 @@ pub struct Poller {
     private_feeds: Mutex<HashMap<String, bool>>,
 }
 
-/// The content hash: sha256 over the normalized title, byline, comment state and body
-/// text. Anything else in the page (scripts, nonces, ads, "updated 5 minutes ago"
-/// labels outside the body) cannot change it.
-pub fn content_hash(
-    title: Option<&str>,
-    byline: Option<&str>,
-    comments: extract::CommentState,
-    text: &str,
-) -> store::Sha256 {
-    let doc = format!(
-        "title: {}\nbyline: {}\ncomments: {}\n{}",
-        title.unwrap_or(""),
-        byline.unwrap_or(""),
-        comments.as_str(),
-        text
-    );
-    store::blob::sha256(text::normalize_for_hash(&doc).as_bytes())
-}
-
 type Fetched = (FetchRecord, Result<Response, FetchError>);
 
 impl Poller {
@@ -144,14 +125,7 @@ impl Poller {
 
     /// The noise controls of an article's feed: the global ones plus the feed's own.
     fn noise_for(&self, article: &Article) -> crate::config::Noise {
-        self.config
-            .feeds
-            .iter()
-            .find(|f| article.feed_config_url.as_deref() == Some(f.url.as_str()))
-            .map_or_else(
-                || self.config.noise.clone(),
-                |f| self.config.noise.merged(&f.noise),
-            )
+        self.config.noise_for(article.feed_config_url.as_deref())
     }
 
     fn cancelled(&self) -> bool {
@@ -657,33 +631,37 @@ impl Poller {
         check.validators = Some(&resp.validators);
         check.raw_sha256 = Some(raw_sha);
         restore(&mut check);
-        let title = extracted
-            .title
-            .as_deref()
-            .or(article.entry.title.as_deref());
-        let byline = extracted
-            .byline
-            .as_deref()
-            .or(article.entry.author.as_deref());
-        let published = extracted.published.or(article.entry.published);
-        let published_s = published.map(store::fmt_time);
-        let hashed_text = noise::hashed_text(&noise, &extracted.text);
-        let content_sha = content_hash(title, byline, extracted.comments, &hashed_text);
+        // Compare like with like: a latest version made by an older extractor is rebuilt
+        // from its raw page with this one first, so an upgrade is not an edit.
+        let latest = match latest {
+            Some(v) if v.extractor_version != EXTRACTOR_VERSION => {
+                match snapshot::reextract(store, article, &v, &noise, false) {
+                    Ok(_) => Some(store.version(v.id)?),
+                    Err(snapshot::ReextractError::Store(e)) => return Err(e.into()),
+                    Err(e) => {
+                        tracing::warn!(article = %article.url, version = v.id, error = %e, "re-extraction failed");
+                        Some(v)
+                    }
+                }
+            }
+            other => other,
+        };
+        let snap = snapshot::build(extracted, &article.entry, &noise);
         if latest
             .as_ref()
-            .is_some_and(|v| v.content_sha256 == hex::encode(content_sha))
+            .is_some_and(|v| v.content_sha256 == hex::encode(snap.content_sha256))
         {
             store.save_check(&check)?;
             store.set_fetch_outcome(fetch_id, "unchanged", None, None)?;
             return Ok(CheckOutcome::Unchanged);
         }
-        let body_sha = store::blob::sha256(text::normalize_for_hash(&hashed_text).as_bytes());
-        let body_hex = hex::encode(body_sha);
+        let body_hex = hex::encode(snap.body_sha256);
+        let published_s = snap.published.map(store::fmt_time);
         let facts = Facts {
-            title,
-            byline,
+            title: snap.title.as_deref(),
+            byline: snap.byline.as_deref(),
             published: published_s.as_deref(),
-            comments: extracted.comments,
+            comments: snap.extracted.comments,
             body_sha256: &body_hex,
         };
         let kinds = diff::change_kinds(latest.as_ref().map(Facts::from).as_ref(), &facts);
@@ -691,27 +669,17 @@ impl Poller {
             &noise,
             store,
             article.id,
-            &hex::encode(content_sha),
+            &hex::encode(snap.content_sha256),
             latest.as_ref(),
             &kinds,
-            &extracted.text,
+            &snap.extracted.text,
         )?;
-        check.version = Some(NewVersion {
-            raw: &resp.body,
-            html: &extracted.html,
-            text: &extracted.text,
-            content_sha256: content_sha,
-            body_sha256: body_sha,
-            title,
-            byline,
-            published,
-            canonical_url: extracted.canonical_url.as_deref(),
-            lang: extracted.lang.as_deref(),
-            comments: extracted.comments,
-            changes: &kinds,
-            extractor_version: EXTRACTOR_VERSION,
+        check.version = Some(snap.as_new_version(
+            &resp.body,
+            &kinds,
             suppressed,
-        });
+            Some(decoded.encoding.name()),
+        ));
         let id = store
             .save_check(&check)?
             .expect("a check with a version stores it");

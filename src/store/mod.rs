@@ -300,6 +300,8 @@ pub struct Version {
     pub extractor_version: u32,
     /// Why it is not reported as a change, or None when it is.
     pub suppressed: Option<String>,
+    /// The encoding the raw page was decoded with (WHATWG name).
+    pub encoding: Option<String>,
 }
 
 /// A new version to store.
@@ -334,6 +336,8 @@ pub struct NewVersion<'a> {
     /// Why the version is not reported as a change (`seen_before`, `below_min_size`), or
     /// None when it is.
     pub suppressed: Option<&'a str>,
+    /// The encoding the raw page was decoded with (WHATWG name).
+    pub encoding: Option<&'a str>,
 }
 
 /// The outcome of one check of an article, written in one transaction.
@@ -927,8 +931,9 @@ impl Store {
             tx.prepare_cached(
                 "INSERT INTO versions (article_id, fetched_at, content_sha256, body_sha256,
                    raw_sha256, html_sha256, text_sha256, title, byline, published,
-                   canonical_url, lang, comments, changes, extractor_version, reported, suppressed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                   canonical_url, lang, comments, changes, extractor_version, reported, suppressed,
+                   encoding)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             )?
             .execute(params![
                 check.article_id,
@@ -947,7 +952,8 @@ impl Store {
                 changes,
                 v.extractor_version,
                 v.suppressed.is_none(),
-                v.suppressed
+                v.suppressed,
+                v.encoding
             ])?;
             version_id = Some(tx.last_insert_rowid());
             tx.execute(
@@ -997,6 +1003,56 @@ impl Store {
         ])?;
         tx.commit()?;
         Ok(version_id)
+    }
+
+    /// Replaces the derived content of a stored version (cleaned HTML, text, hashes,
+    /// metadata, extractor version) with `v`'s, in one transaction. The raw page, the
+    /// fetch time and the change kinds stay; the old blobs stay stored.
+    ///
+    /// # Errors
+    /// On an SQLite or compression error; nothing is changed then.
+    pub fn update_derived(&mut self, version_id: i64, v: &NewVersion<'_>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let html = blob::put(&tx, v.html.as_bytes())?;
+        let text = blob::put(&tx, v.text.as_bytes())?;
+        let n = tx
+            .prepare_cached(
+                "UPDATE versions SET html_sha256 = ?2, text_sha256 = ?3, content_sha256 = ?4,
+                   body_sha256 = ?5, title = ?6, byline = ?7, published = ?8,
+                   canonical_url = ?9, lang = ?10, comments = ?11, extractor_version = ?12
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                version_id,
+                &html[..],
+                &text[..],
+                &v.content_sha256[..],
+                &v.body_sha256[..],
+                v.title,
+                v.byline,
+                v.published.map(fmt_time),
+                v.canonical_url,
+                v.lang,
+                v.comments.as_str(),
+                v.extractor_version
+            ])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("version {version_id}")));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ids of articles having a version made by another extractor version than `current`.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn articles_to_reextract(&self, current: u32) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT article_id FROM versions WHERE extractor_version <> ?1 ORDER BY article_id",
+        )?;
+        let rows = stmt.query_map([current], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Appends an HTTP attempt to the fetch log; returns its row id.
@@ -1091,6 +1147,7 @@ impl Store {
             changes: serde_json::from_str(&changes).unwrap_or_default(),
             extractor_version: r.get("extractor_version")?,
             suppressed: r.get("suppressed")?,
+            encoding: r.get("encoding")?,
         })
     }
 

@@ -122,6 +122,7 @@ fn identical_blobs_are_stored_once() {
             changes: &[ChangeKind::New],
             extractor_version: 1,
             suppressed: None,
+            encoding: None,
         };
         let check = ArticleCheck {
             article_id: *id,
