@@ -85,7 +85,16 @@ pub fn parse_http(
                 .iter()
                 .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
                 .or_else(|| e.links.first())
-                .map(|l| resolve(base_url, &l.href));
+                .map(|l| resolve(base_url, &l.href))
+                // RSS 2.0: a <guid> is a permalink unless isPermaLink="false"; an entry
+                // with no <link> but an http(s) GUID is read at that address.
+                .or_else(|| {
+                    let id = e.id.trim();
+                    url::Url::parse(id)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"))
+                        .map(|u| u.to_string())
+                });
             Entry {
                 key: e.id.trim().to_string(),
                 link,

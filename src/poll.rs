@@ -566,6 +566,21 @@ impl Poller {
             return Ok(CheckOutcome::HttpStatus(resp.status));
         }
         let raw_sha = store::blob::sha256(&resp.body);
+        // An article moved for good (301/308): recorded once per new address, on the
+        // same article, which keeps its identity and history.
+        let moved = resp
+            .permanent_redirect()
+            .map(|to| format!("{} -> {to}", article.url));
+        if let Some(detail) = moved.as_deref()
+            && check.event.is_none()
+            && store
+                .article_events(article.id)?
+                .iter()
+                .find(|e| e.kind == "redirected")
+                .is_none_or(|e| e.detail.as_deref() != Some(detail))
+        {
+            check.event = Some(("redirected", detail));
+        }
         let latest = store.latest_version(article.id)?;
         if latest
             .as_ref()

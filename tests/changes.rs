@@ -488,3 +488,37 @@ fn status_events_sit_in_the_same_list() {
     let removed = w.json(&["changes", "--kind", "removed", "--json"]);
     assert_eq!(removed.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_permanently_redirected_article_is_recorded_once() {
+    let server = seed_server();
+    let w = Workdir::new(&feed_block(&server));
+    w.ok(&["poll", "--all"]);
+    let mut moved = Route::ok("text/html", "").status(301);
+    moved
+        .headers
+        .push(("Location".into(), "/2021/02/moved/".into()));
+    server.set(ARTICLE, moved);
+    server.set(
+        "/2021/02/moved/",
+        Route::html(fixture("seed-article/v1.html")),
+    );
+    w.ok(&["poll", "--all"]);
+    w.ok(&["poll", "--all"]);
+    let list = w.json(&["changes", "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["kinds"], serde_json::json!(["redirected"]));
+    assert_eq!(
+        list[0]["summary"],
+        format!(
+            "redirected: {} -> {}",
+            server.url(ARTICLE),
+            server.url("/2021/02/moved/")
+        )
+    );
+    // Same article, no new version: the content did not change.
+    assert_eq!(w.json(&["articles", "--json"]).as_array().unwrap().len(), 2);
+    let v = w.json(&["versions", &server.url(ARTICLE), "--json"]);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+}
