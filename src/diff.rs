@@ -103,6 +103,43 @@ pub enum Marks {
     Color,
 }
 
+/// Marks the words of `new` inserted since `old`, and those of `old` deleted, inline:
+/// `marks` are the opening and closing strings of a deleted run, then of an inserted run
+/// (one pair per run of words, not per word); `escape` is applied to every word.
+fn mark_words(
+    old: &str,
+    new: &str,
+    marks: [&str; 4],
+    escape: fn(&str) -> std::borrow::Cow<'_, str>,
+) -> String {
+    let [del_open, del_close, ins_open, ins_close] = marks;
+    let mut out = String::new();
+    let mut current = ChangeTag::Equal;
+    for change in TextDiff::from_unicode_words(old, new).iter_all_changes() {
+        let tag = change.tag();
+        if tag != current {
+            match current {
+                ChangeTag::Delete => out.push_str(del_close),
+                ChangeTag::Insert => out.push_str(ins_close),
+                ChangeTag::Equal => {}
+            }
+            match tag {
+                ChangeTag::Delete => out.push_str(del_open),
+                ChangeTag::Insert => out.push_str(ins_open),
+                ChangeTag::Equal => {}
+            }
+            current = tag;
+        }
+        out.push_str(&escape(change.value()));
+    }
+    match current {
+        ChangeTag::Delete => out.push_str(del_close),
+        ChangeTag::Insert => out.push_str(ins_close),
+        ChangeTag::Equal => {}
+    }
+    out
+}
+
 /// A word-level diff: changed lines, with one line of context, where deleted and inserted
 /// words are marked inline. Hunks are separated by a `...` line. Empty when equal.
 pub fn word(old: &str, new: &str, marks: Marks) -> String {
@@ -147,32 +184,12 @@ pub fn word(old: &str, new: &str, marks: Marks) -> String {
                 } => {
                     let a = old_lines[old_index..old_index + old_len].join("\n");
                     let b = new_lines[new_index..new_index + new_len].join("\n");
-                    let words = TextDiff::from_unicode_words(&a, &b);
-                    // Open a marker when the tag changes, so a run of deleted (or
-                    // inserted) words gets one marker pair.
-                    let mut current = ChangeTag::Equal;
-                    for change in words.iter_all_changes() {
-                        let tag = change.tag();
-                        if tag != current {
-                            match current {
-                                ChangeTag::Delete => out.push_str(del_close),
-                                ChangeTag::Insert => out.push_str(ins_close),
-                                ChangeTag::Equal => {}
-                            }
-                            match tag {
-                                ChangeTag::Delete => out.push_str(del_open),
-                                ChangeTag::Insert => out.push_str(ins_open),
-                                ChangeTag::Equal => {}
-                            }
-                            current = tag;
-                        }
-                        out.push_str(change.value());
-                    }
-                    match current {
-                        ChangeTag::Delete => out.push_str(del_close),
-                        ChangeTag::Insert => out.push_str(ins_close),
-                        ChangeTag::Equal => {}
-                    }
+                    out.push_str(&mark_words(
+                        &a,
+                        &b,
+                        [del_open, del_close, ins_open, ins_close],
+                        |v| std::borrow::Cow::Borrowed(v),
+                    ));
                     out.push('\n');
                 }
             }
@@ -242,20 +259,9 @@ pub fn html_fragment(old: &str, new: &str) -> String {
             } => {
                 let a = old_lines[old_index..old_index + old_len].join("\n");
                 let b = new_lines[new_index..new_index + new_len].join("\n");
-                let mut html = String::new();
-                for change in TextDiff::from_unicode_words(&a, &b).iter_all_changes() {
-                    let v = escape_html(change.value());
-                    match change.tag() {
-                        ChangeTag::Equal => html.push_str(&v),
-                        ChangeTag::Delete => {
-                            let _ = write!(html, "<del>{v}</del>");
-                        }
-                        ChangeTag::Insert => {
-                            let _ = write!(html, "<ins>{v}</ins>");
-                        }
-                    }
-                }
-                let html = html.replace("</del><del>", "").replace("</ins><ins>", "");
+                let html = mark_words(&a, &b, ["<del>", "</del>", "<ins>", "</ins>"], |v| {
+                    escape_html(v).into()
+                });
                 for l in html.split('\n') {
                     push(l.to_string(), l.trim().is_empty());
                 }

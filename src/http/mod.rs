@@ -694,6 +694,16 @@ impl Fetcher {
                 format!("response too large: body exceeds the cap of {cap} bytes"),
             )
         };
+        let decode_error = |e: coding::DecodeError| match e {
+            coding::DecodeError::TooLarge(_) => too_large(),
+            coding::DecodeError::Corrupt(m) => err(
+                Stage::Decode,
+                format!(
+                    "Content-Encoding {}: {m}",
+                    encoding.as_deref().unwrap_or("identity")
+                ),
+            ),
+        };
         if let Some(len) = resp.content_length()
             && len > cap
         {
@@ -713,16 +723,7 @@ impl Fetcher {
                     if raw_len > cap {
                         return Err(too_large());
                     }
-                    decoder.write(&chunk).map_err(|e| match e {
-                        coding::DecodeError::TooLarge(_) => too_large(),
-                        coding::DecodeError::Corrupt(m) => err(
-                            Stage::Decode,
-                            format!(
-                                "Content-Encoding {}: {m}",
-                                encoding.as_deref().unwrap_or("identity")
-                            ),
-                        ),
-                    })?;
+                    decoder.write(&chunk).map_err(decode_error)?;
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -735,16 +736,7 @@ impl Fetcher {
             }
         }
         let unknown = decoder.unknown();
-        let body = decoder.finish().map_err(|e| match e {
-            coding::DecodeError::TooLarge(_) => too_large(),
-            coding::DecodeError::Corrupt(m) => err(
-                Stage::Decode,
-                format!(
-                    "Content-Encoding {}: {m}",
-                    encoding.as_deref().unwrap_or("identity")
-                ),
-            ),
-        })?;
+        let body = decoder.finish().map_err(decode_error)?;
         Ok((body, unknown))
     }
 
