@@ -515,52 +515,6 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Records a poll of a feed: its time, outcome and next poll. On success
-    /// (`error` None) the validators and title are kept when given.
-    ///
-    /// # Errors
-    /// On an SQLite error.
-    pub fn feed_polled(
-        &mut self,
-        feed_id: i64,
-        polled_at: DateTime<Utc>,
-        next_poll_at: DateTime<Utc>,
-        validators: Option<&Validators>,
-        title: Option<&str>,
-        error: Option<&str>,
-    ) -> Result<()> {
-        let at = fmt_time(polled_at);
-        let next = fmt_time(next_poll_at);
-        match error {
-            Some(err) => {
-                self.conn.execute(
-                    "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_error = ?4 WHERE id = ?1",
-                    params![feed_id, at, next, err],
-                )?;
-            }
-            None => {
-                self.conn.execute(
-                    "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_success_at = ?2,
-                       last_error = NULL,
-                       etag = CASE WHEN ?4 THEN ?5 ELSE etag END,
-                       last_modified = CASE WHEN ?4 THEN ?6 ELSE last_modified END,
-                       title = COALESCE(?7, title)
-                     WHERE id = ?1",
-                    params![
-                        feed_id,
-                        at,
-                        next,
-                        validators.is_some(),
-                        validators.and_then(|v| v.etag.as_deref()),
-                        validators.and_then(|v| v.last_modified.as_deref()),
-                        title
-                    ],
-                )?;
-            }
-        }
-        Ok(())
-    }
-
     /// Records the outcome of a feed poll (status, failures, schedule, error, validators,
     /// title and any permanent redirect seen).
     ///
@@ -1084,17 +1038,6 @@ impl Store {
                 record.error.as_ref().map(|_| "error"),
             ])?;
         Ok(self.conn.last_insert_rowid())
-    }
-
-    /// Number of rows in the fetch log (for tests and reports).
-    ///
-    /// # Errors
-    /// On an SQLite error.
-    pub fn fetch_count(&self) -> Result<u64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM fetches", [], |r| r.get::<_, i64>(0))?
-            as u64)
     }
 
     /// One row per article, newest first seen last.

@@ -83,28 +83,6 @@ impl Store {
         Ok(added)
     }
 
-    /// Queues `payload` for `notifier` unless this change is already queued for it.
-    /// Returns whether a row was added.
-    ///
-    /// # Errors
-    /// On an SQLite error.
-    pub fn enqueue(
-        &mut self,
-        notifier: &str,
-        change_id: &str,
-        payload: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let n = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO outbox (notifier, change_id, payload, created_at, next_attempt_at)
-             VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (notifier, change_id) DO NOTHING",
-            )?
-            .execute(params![notifier, change_id, payload, fmt_time(now)])?;
-        Ok(n > 0)
-    }
-
     /// Undelivered notifications due at `now`, oldest first.
     ///
     /// # Errors
