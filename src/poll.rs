@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 
+use crate::bench;
 use crate::config::Config;
 use crate::diff::{self, Facts};
 use crate::extract::{self, EXTRACTOR_VERSION};
@@ -303,6 +304,7 @@ impl Poller {
         (record, result): Fetched,
         report: &mut PollReport,
     ) -> Result<Vec<i64>, PollError> {
+        let _t = bench::span(bench::Stage::Sqlite);
         let fetch_id = store.log_fetch(&record, Some(feed.id), None)?;
         let interval = std::time::Duration::from_secs(feed.interval_secs.max(1));
         let mut poll = FeedPoll {
@@ -515,6 +517,8 @@ impl Poller {
         started: DateTime<Utc>,
         (record, result): Fetched,
     ) -> Result<CheckOutcome, PollError> {
+        // Time on the writer task counts as SQLite, less the nested stages below.
+        let _t = bench::span(bench::Stage::Sqlite);
         let fetch_id = store.log_fetch(&record, article.feed_id, Some(article.id))?;
         let interval = article
             .feed_interval_secs
@@ -605,17 +609,21 @@ impl Poller {
             return Ok(CheckOutcome::NotModified);
         }
         let noise = self.noise_for(article);
+        let decode_span = bench::span(bench::Stage::Decode);
         let decoded = http::decode::decode_html(&resp.body, resp.charset());
         let page_text = guard::page_text(&decoded.text);
+        drop(decode_span);
         let prev_len = match &latest {
             Some(v) => Some(store.blob_text(&v.text_sha256)?.chars().count()),
             None => None,
         };
+        let extract_span = bench::span(bench::Stage::Extract);
         let extracted = extract::extract_with(
             &decoded.text,
             resp.final_url.as_str(),
             &noise.drop_selectors,
         );
+        drop(extract_span);
         let new_len = extracted.as_ref().ok().map(|x| x.text.chars().count());
         let verdict = guard::judge(&page_text, new_len, prev_len);
         let extracted = match (extracted, verdict) {

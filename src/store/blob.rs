@@ -10,6 +10,7 @@ pub const ZSTD_LEVEL: i32 = 9;
 
 /// The sha256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> Sha256 {
+    let _t = crate::bench::span(crate::bench::Stage::HashCompress);
     Hasher::digest(bytes).into()
 }
 
@@ -23,6 +24,7 @@ pub fn put(conn: &Connection, bytes: &[u8]) -> Result<Sha256, StoreError> {
         .prepare_cached("SELECT 1 FROM blobs WHERE sha256 = ?1")?
         .exists([&hash[..]])?;
     if !known {
+        let _t = crate::bench::span(crate::bench::Stage::HashCompress);
         let data = zstd::bulk::compress(bytes, ZSTD_LEVEL).map_err(|e| StoreError::Blob {
             hash: hex::encode(hash),
             message: format!("compression failed: {e}"),
