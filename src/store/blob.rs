@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256 as Hasher};
 use super::{Sha256, StoreError};
 
 /// zstd level for blobs: a good ratio for HTML at a cost well under extraction's.
-pub const ZSTD_LEVEL: i32 = 9;
+pub const ZSTD_LEVEL: i32 = 3;
 
 /// The sha256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> Sha256 {
@@ -14,21 +14,49 @@ pub fn sha256(bytes: &[u8]) -> Sha256 {
     Hasher::digest(bytes).into()
 }
 
+/// `bytes` compressed as a blob's data.
+///
+/// # Errors
+/// When zstd fails.
+pub fn compress(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let _t = crate::bench::span(crate::bench::Stage::HashCompress);
+    zstd::bulk::compress(bytes, ZSTD_LEVEL).map_err(|e| StoreError::Blob {
+        hash: hex::encode(sha256(bytes)),
+        message: format!("compression failed: {e}"),
+    })
+}
+
 /// Stores `bytes` unless a blob with the same sha256 exists; returns the hash.
 ///
 /// # Errors
 /// On an SQLite or compression error.
 pub fn put(conn: &Connection, bytes: &[u8]) -> Result<Sha256, StoreError> {
-    let hash = sha256(bytes);
+    put_with(conn, bytes, sha256(bytes), None)
+}
+
+/// As [`put`], with the hash of `bytes` and optionally their [`compress`]ed form
+/// already computed (off the writer's thread).
+///
+/// # Errors
+/// On an SQLite or compression error.
+pub fn put_with(
+    conn: &Connection,
+    bytes: &[u8],
+    hash: Sha256,
+    compressed: Option<&[u8]>,
+) -> Result<Sha256, StoreError> {
     let known = conn
         .prepare_cached("SELECT 1 FROM blobs WHERE sha256 = ?1")?
         .exists([&hash[..]])?;
     if !known {
-        let _t = crate::bench::span(crate::bench::Stage::HashCompress);
-        let data = zstd::bulk::compress(bytes, ZSTD_LEVEL).map_err(|e| StoreError::Blob {
-            hash: hex::encode(hash),
-            message: format!("compression failed: {e}"),
-        })?;
+        let owned;
+        let data = match compressed {
+            Some(d) => d,
+            None => {
+                owned = compress(bytes)?;
+                &owned
+            }
+        };
         conn.prepare_cached("INSERT INTO blobs (sha256, size, data) VALUES (?1, ?2, ?3)")?
             .execute(params![&hash[..], bytes.len() as i64, data])?;
     }

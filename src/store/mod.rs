@@ -435,7 +435,7 @@ impl Store {
     /// # Errors
     /// On an SQLite error; nothing is changed then.
     pub fn sync_feeds(&mut self, feeds: &[crate::config::FeedConfig]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         tx.execute("UPDATE feeds SET active = 0", [])?;
         {
             // A feed moved by a permanent redirect keeps its config URL as the key.
@@ -601,7 +601,7 @@ impl Store {
     /// # Errors
     /// On an SQLite error.
     pub fn move_feed(&mut self, feed_id: i64, new_url: &str, at: DateTime<Utc>) -> Result<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let taken = tx
             .query_row(
                 "SELECT 1 FROM feeds WHERE url = ?1 AND id != ?2",
@@ -690,7 +690,7 @@ impl Store {
     /// # Errors
     /// On an SQLite error.
     pub fn save_robots(&mut self, entries: &[RobotsEntry]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT OR REPLACE INTO robots (origin, fetched_at, status, body)
@@ -727,7 +727,7 @@ impl Store {
     /// # Errors
     /// On an SQLite error.
     pub fn save_host_backoff(&mut self, hosts: &[(String, HostBackoff)]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         tx.execute("DELETE FROM hosts", [])?;
         {
             let mut stmt = tx.prepare_cached(
@@ -775,7 +775,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
         let now_s = fmt_time(now);
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let mut created = Vec::new();
         {
             let mut exists =
@@ -916,11 +916,28 @@ impl Store {
     /// # Errors
     /// On an SQLite or compression error; nothing of this check is stored then.
     pub fn save_check(&mut self, check: &ArticleCheck<'_>) -> Result<Option<i64>> {
-        let tx = self.conn.transaction()?;
+        self.save_check_with(check, None)
+    }
+
+    /// As [`Store::save_check`], with the version's raw page already compressed
+    /// ([`blob::compress`]) and hashed (`check.raw_sha256`), as the poll cycle does off
+    /// the writer task.
+    ///
+    /// # Errors
+    /// As [`Store::save_check`].
+    pub fn save_check_with(
+        &mut self,
+        check: &ArticleCheck<'_>,
+        raw_zstd: Option<&[u8]>,
+    ) -> Result<Option<i64>> {
+        let tx = self.conn.savepoint()?;
         let at = fmt_time(check.checked_at);
         let mut version_id = None;
         if let Some(v) = &check.version {
-            let raw = blob::put(&tx, v.raw)?;
+            let raw = match (check.raw_sha256, raw_zstd) {
+                (Some(hash), Some(data)) => blob::put_with(&tx, v.raw, hash, Some(data))?,
+                _ => blob::put(&tx, v.raw)?,
+            };
             let html = blob::put(&tx, v.html.as_bytes())?;
             let text = blob::put(&tx, v.text.as_bytes())?;
             let changes = serde_json::to_string(v.changes).expect("change kinds serialize");
@@ -1184,6 +1201,31 @@ impl Store {
             Some("0000") => Some(DateTime::<Utc>::MIN_UTC),
             other => parse_stored_time(other.map(str::to_string)),
         })
+    }
+
+    /// Opens a write batch: the writes that follow (each still atomic on its own, as a
+    /// savepoint) share one transaction until [`Store::commit_batch`], so that a poll
+    /// cycle commits once per batch rather than several times per article. Does
+    /// nothing when a batch is open.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn begin_batch(&mut self) -> Result<()> {
+        if self.conn.is_autocommit() {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        Ok(())
+    }
+
+    /// Commits the open write batch, if any.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn commit_batch(&mut self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT")?;
+        }
+        Ok(())
     }
 
     /// Runs `PRAGMA optimize`, as SQLite advises before closing a long-lived connection.
