@@ -150,9 +150,10 @@ fn orchestrate(args: &Args) -> i32 {
     );
     for &scale in &args.articles {
         println!(
-            "\n== {scale} articles, {} feeds on {} hosts ==",
+            "\n== {scale} articles, {} feeds on {} hosts (load average before: {}) ==",
             args.feeds_for(scale),
-            args.hosts_for(scale)
+            args.hosts_for(scale),
+            loadavg()
         );
         let mut child = match Command::new(&exe)
             .args(args.child_args("poller", scale))
@@ -204,6 +205,13 @@ fn wait_bounded(child: &mut Child, deadline: Instant) -> bool {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The 1, 5 and 15 minute load averages: other work on the machine skews the figures.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn cpu_model() -> String {

@@ -8,6 +8,11 @@ use super::{Sha256, StoreError};
 /// zstd level for blobs: a good ratio for HTML at a cost well under extraction's.
 pub const ZSTD_LEVEL: i32 = 3;
 
+/// Whether a blob is stored.
+pub(crate) const SQL_BLOB_EXISTS: &str = "SELECT 1 FROM blobs WHERE sha256 = ?1";
+/// A blob's size and data.
+pub(crate) const SQL_BLOB_GET: &str = "SELECT size, data FROM blobs WHERE sha256 = ?1";
+
 /// The sha256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> Sha256 {
     let _t = crate::bench::span(crate::bench::Stage::HashCompress);
@@ -45,9 +50,7 @@ pub fn put_with(
     hash: Sha256,
     compressed: Option<&[u8]>,
 ) -> Result<Sha256, StoreError> {
-    let known = conn
-        .prepare_cached("SELECT 1 FROM blobs WHERE sha256 = ?1")?
-        .exists([&hash[..]])?;
+    let known = conn.prepare_cached(SQL_BLOB_EXISTS)?.exists([&hash[..]])?;
     if !known {
         let owned;
         let data = match compressed {
@@ -70,7 +73,7 @@ pub fn put_with(
 /// not decompress to the recorded size and hash.
 pub fn get(conn: &Connection, hash: &[u8]) -> Result<Vec<u8>, StoreError> {
     let row: Option<(i64, Vec<u8>)> = conn
-        .prepare_cached("SELECT size, data FROM blobs WHERE sha256 = ?1")?
+        .prepare_cached(SQL_BLOB_GET)?
         .query_row([hash], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (size, data) =

@@ -62,6 +62,48 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     ])
 });
 
+/// Hot query: One article by id.
+const SQL_ARTICLE: &str = "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.id = ?1";
+/// Hot query: Articles due for a re-check.
+const SQL_DUE_ARTICLES: &str = "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+             WHERE a.next_check_at IS NOT NULL AND a.next_check_at <= ?1
+             ORDER BY a.next_check_at, a.id";
+/// Hot query: An article's newest version.
+const SQL_LATEST_VERSION: &str =
+    "SELECT * FROM versions WHERE article_id = ?1 ORDER BY id DESC LIMIT 1";
+/// Hot query: Whether a feed entry is known.
+const SQL_ENTRY_EXISTS: &str = "SELECT 1 FROM entries WHERE feed_id = ?1 AND entry_key = ?2";
+/// Hot query: An article by URL.
+const SQL_ARTICLE_BY_URL: &str = "SELECT id FROM articles WHERE url = ?1";
+/// Hot query: An article's check state.
+const SQL_SAVE_CHECK: &str =
+    "UPDATE articles SET last_checked = ?2, next_check_at = ?3, last_error = ?4,
+               etag = CASE WHEN ?5 THEN ?6 ELSE etag END,
+               last_modified = CASE WHEN ?5 THEN ?7 ELSE last_modified END,
+               last_raw_sha256 = COALESCE(?8, last_raw_sha256)
+             WHERE id = ?1";
+/// Hot query: A fetch's outcome.
+const SQL_FETCH_OUTCOME: &str = "UPDATE fetches SET outcome = ?2, stage = COALESCE(?3, stage),
+                   error = COALESCE(?4, error) WHERE id = ?1";
+/// Hot query: An article's versions.
+const SQL_VERSIONS: &str = "SELECT * FROM versions WHERE article_id = ?1 ORDER BY id";
+
+/// The queries a poll cycle runs per item (and `stet versions`), for the query-plan
+/// test: none may scan `articles`, `versions` or `blobs`.
+pub const HOT_QUERIES: &[&str] = &[
+    SQL_ARTICLE,
+    SQL_DUE_ARTICLES,
+    SQL_LATEST_VERSION,
+    SQL_ENTRY_EXISTS,
+    SQL_ARTICLE_BY_URL,
+    SQL_SAVE_CHECK,
+    SQL_FETCH_OUTCOME,
+    SQL_VERSIONS,
+    blob::SQL_BLOB_EXISTS,
+    blob::SQL_BLOB_GET,
+];
+
 /// What changed between a version and the one before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -754,10 +796,7 @@ impl Store {
         error: Option<&str>,
     ) -> Result<()> {
         self.conn
-            .prepare_cached(
-                "UPDATE fetches SET outcome = ?2, stage = COALESCE(?3, stage),
-                   error = COALESCE(?4, error) WHERE id = ?1",
-            )?
+            .prepare_cached(SQL_FETCH_OUTCOME)?
             .execute(params![fetch_id, outcome, stage, error])?;
         Ok(())
     }
@@ -778,9 +817,8 @@ impl Store {
         let tx = self.conn.savepoint()?;
         let mut created = Vec::new();
         {
-            let mut exists =
-                tx.prepare_cached("SELECT 1 FROM entries WHERE feed_id = ?1 AND entry_key = ?2")?;
-            let mut find_article = tx.prepare_cached("SELECT id FROM articles WHERE url = ?1")?;
+            let mut exists = tx.prepare_cached(SQL_ENTRY_EXISTS)?;
+            let mut find_article = tx.prepare_cached(SQL_ARTICLE_BY_URL)?;
             let mut insert_article = tx.prepare_cached(
                 "INSERT INTO articles (url, feed_id, first_seen, next_check_at,
                    entry_title, entry_author, entry_published)
@@ -857,10 +895,7 @@ impl Store {
     /// [`StoreError::NotFound`] when there is no such article.
     pub fn article(&self, id: i64) -> Result<Article> {
         self.conn
-            .prepare_cached(
-                "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
-                 WHERE a.id = ?1",
-            )?
+            .prepare_cached(SQL_ARTICLE)?
             .query_row([id], Self::article_from_row)
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("article {id}")))
@@ -876,9 +911,7 @@ impl Store {
             "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
              WHERE a.next_check_at IS NOT NULL ORDER BY a.id"
         } else {
-            "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
-             WHERE a.next_check_at IS NOT NULL AND a.next_check_at <= ?1
-             ORDER BY a.next_check_at, a.id"
+            SQL_DUE_ARTICLES
         };
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = if all {
@@ -995,14 +1028,7 @@ impl Store {
                 },
             )?;
         }
-        tx.prepare_cached(
-            "UPDATE articles SET last_checked = ?2, next_check_at = ?3, last_error = ?4,
-               etag = CASE WHEN ?5 THEN ?6 ELSE etag END,
-               last_modified = CASE WHEN ?5 THEN ?7 ELSE last_modified END,
-               last_raw_sha256 = COALESCE(?8, last_raw_sha256)
-             WHERE id = ?1",
-        )?
-        .execute(params![
+        tx.prepare_cached(SQL_SAVE_CHECK)?.execute(params![
             check.article_id,
             at,
             check.next_check_at.map(fmt_time),
@@ -1116,9 +1142,7 @@ impl Store {
     /// # Errors
     /// On an SQLite error.
     pub fn versions(&self, article_id: i64) -> Result<Vec<Version>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT * FROM versions WHERE article_id = ?1 ORDER BY id")?;
+        let mut stmt = self.conn.prepare_cached(SQL_VERSIONS)?;
         let rows = stmt.query_map([article_id], Self::version_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -1130,9 +1154,7 @@ impl Store {
     pub fn latest_version(&self, article_id: i64) -> Result<Option<Version>> {
         Ok(self
             .conn
-            .prepare_cached(
-                "SELECT * FROM versions WHERE article_id = ?1 ORDER BY id DESC LIMIT 1",
-            )?
+            .prepare_cached(SQL_LATEST_VERSION)?
             .query_row([article_id], Self::version_from_row)
             .optional()?)
     }
