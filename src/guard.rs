@@ -26,22 +26,86 @@ pub enum Verdict {
 
 static MARKERS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(servers? (are|is) (busy|overloaded)|temporarily unavailable|service unavailable|high demand|try again (later|in a few minutes)|page not found|404 not found|no longer exists|subscribe to (continue|keep) reading|subscribers? only|read all of your free articles|log ?in to continue reading|sign in to continue reading|access denied|please enable javascript)\b",
+        r"(?i)(?-u:\b)(servers? (are|is) (busy|overloaded)|temporarily unavailable|service unavailable|high demand|try again (later|in a few minutes)|page not found|404 not found|no longer exists|subscribe to (continue|keep) reading|subscribers? only|read all of your free articles|log ?in to continue reading|sign in to continue reading|access denied|please enable javascript)(?-u:\b)",
     )
     .expect("regex")
 });
 
-static SCRIPTS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?is)<(script|style|noscript|template)\b.*?</(script|style|noscript|template)\s*>")
-        .expect("regex")
-});
-static TAGS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").expect("regex"));
+/// Elements whose content is not visible text.
+const HIDDEN: [&[u8]; 4] = [b"script", b"style", b"noscript", b"template"];
+
+fn starts_with_ci(b: &[u8], at: usize, pat: &[u8]) -> bool {
+    b.len() >= at + pat.len() && b[at..at + pat.len()].eq_ignore_ascii_case(pat)
+}
+
+/// The end of a `</script\s*>` (or another hidden element's end tag) at `at`, if one is.
+fn hidden_end_tag(b: &[u8], at: usize) -> Option<usize> {
+    if !starts_with_ci(b, at, b"</") {
+        return None;
+    }
+    let name = HIDDEN.iter().find(|n| starts_with_ci(b, at + 2, n))?;
+    let mut k = at + 2 + name.len();
+    while k < b.len() && b[k].is_ascii_whitespace() {
+        k += 1;
+    }
+    (b.get(k) == Some(&b'>')).then_some(k + 1)
+}
 
 /// The visible text of an HTML page, whitespace collapsed (scripts and styles dropped).
+///
+/// Two passes over the bytes, as the regular expressions they replaced: every
+/// `script`, `style`, `noscript` or `template` element is dropped up to the first such end
+/// tag (wherever it starts, comments included), then every tag becomes a space. The
+/// regexes' Unicode word boundary sent the regex engine to its slowest path on
+/// non-ASCII pages (6 ms for a 170 KB page, now a fraction of that).
 pub fn page_text(html: &str) -> String {
-    let no_scripts = SCRIPTS.replace_all(html, " ");
-    let text = TAGS.replace_all(&no_scripts, " ");
-    crate::text::collapse_ws(&text)
+    let b = html.as_bytes();
+    let mut visible = String::with_capacity(html.len());
+    let mut i = 0;
+    let mut from = 0;
+    while let Some(off) = html[from..].find('<') {
+        let lt = from + off;
+        from = lt + 1;
+        // A hidden element: its name, then a character that is not a word character.
+        let Some(name) = HIDDEN.iter().find(|n| {
+            starts_with_ci(b, lt + 1, n)
+                && html[lt + 1 + n.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| !(c.is_alphanumeric() || c == '_'))
+        }) else {
+            continue;
+        };
+        let body = lt + 1 + name.len();
+        let end = (body..b.len())
+            .filter(|&k| b[k] == b'<')
+            .find_map(|k| hidden_end_tag(b, k));
+        // With no end tag after this start, none follows a later start either.
+        let Some(end) = end else { break };
+        visible.push_str(&html[i..lt]);
+        visible.push(' ');
+        i = end;
+        from = end;
+    }
+    visible.push_str(&html[i..]);
+    let mut out = String::with_capacity(visible.len());
+    let mut i = 0;
+    while let Some(off) = visible[i..].find('<') {
+        let lt = i + off;
+        out.push_str(&visible[i..lt]);
+        match visible[lt..].find('>') {
+            Some(gt) => {
+                out.push(' ');
+                i = lt + gt + 1;
+            }
+            None => {
+                out.push('<');
+                i = lt + 1;
+            }
+        }
+    }
+    out.push_str(&visible[i..]);
+    crate::text::collapse_ws(&out)
 }
 
 /// The first soft-error marker in `text`, if any.
@@ -109,5 +173,56 @@ mod tests {
             ),
             Verdict::Usable
         );
+    }
+}
+
+#[cfg(test)]
+mod page_text_tests {
+    use std::io::Read;
+
+    /// The regular expressions that `page_text` replaced, as its definition.
+    fn by_regex(html: &str) -> String {
+        let scripts = regex::Regex::new(
+            r"(?is)<(script|style|noscript|template)\b.*?</(script|style|noscript|template)\s*>",
+        )
+        .unwrap();
+        let tags = regex::Regex::new(r"(?s)<[^>]*>").unwrap();
+        crate::text::collapse_ws(&tags.replace_all(&scripts.replace_all(html, " "), " "))
+    }
+
+    #[test]
+    fn page_text_equals_its_regex_definition() {
+        let mut cases: Vec<String> = [
+            "<p>a<script>x</script>b<STYLE >y</style  >c</p>",
+            "<!-- <script>gtm()</script> -->text<noscript>no</noscript>",
+            "<scripts>kept</scripts> a < b <template>t</TEMPLATE> <script>open",
+            "plain <b>bold</b> <i",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut files: Vec<_> = std::fs::read_dir("benches/data")
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        for p in files
+            .iter()
+            .filter(|p| p.to_string_lossy().ends_with(".gz"))
+            .take(6)
+        {
+            let mut s = String::new();
+            flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
+                .read_to_string(&mut s)
+                .unwrap();
+            cases.push(s);
+        }
+        for c in &cases {
+            assert_eq!(
+                super::page_text(c),
+                by_regex(c),
+                "{}",
+                &c[..c.len().min(80)]
+            );
+        }
     }
 }

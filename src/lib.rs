@@ -6,6 +6,7 @@
 //! [`diff`] → [`cli`]. [`poll`] runs one cycle through them; [`text`] holds the plain-text
 //! form that hashing and diffing share.
 
+pub mod bench;
 pub mod changes;
 pub mod cli;
 pub mod config;

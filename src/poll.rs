@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 
+use crate::bench;
 use crate::config::Config;
 use crate::diff::{self, Facts};
 use crate::extract::{self, EXTRACTOR_VERSION};
@@ -99,7 +100,88 @@ pub struct Poller {
     fetcher: Fetcher,
     cancel: Arc<AtomicBool>,
     private_feeds: Mutex<HashMap<String, bool>>,
+    /// Bounds the pages prepared at once ([`Prepared`]) to the number of CPUs: more
+    /// would only hold more parsed pages in memory.
+    cpu: Arc<tokio::sync::Semaphore>,
 }
+
+/// The CPU work on a fetched page, done off the writer task while other pages are
+/// fetched and written: the raw body's hash and, unless the raw bytes are those of the
+/// last check, decoding, extraction and the raw page's compression.
+pub struct Prepared {
+    raw_sha: store::Sha256,
+    work: Option<Work>,
+}
+
+/// Decoding and extraction of one page.
+struct Work {
+    /// The encoding the page was decoded with.
+    encoding: &'static encoding_rs::Encoding,
+    page_text: String,
+    extracted: Result<extract::Extracted, extract::ExtractError>,
+    /// The raw body, compressed as a blob (None: compressed when stored).
+    raw_zstd: Option<Vec<u8>>,
+}
+
+impl Work {
+    fn of(resp: &Response, drop_selectors: &[String], compress: bool) -> Work {
+        let decode_span = bench::span(bench::Stage::Decode);
+        let decoded = http::decode::decode_html(&resp.body, resp.charset());
+        let page_text = guard::page_text(&decoded.text);
+        drop(decode_span);
+        let extract_span = bench::span(bench::Stage::Extract);
+        let extracted =
+            extract::extract_with(&decoded.text, resp.final_url.as_str(), drop_selectors);
+        drop(extract_span);
+        let raw_zstd = if compress {
+            store::blob::compress(&resp.body).ok()
+        } else {
+            None
+        };
+        Work {
+            encoding: decoded.encoding,
+            page_text,
+            extracted,
+            raw_zstd,
+        }
+    }
+}
+
+/// Orders items so that consecutive ones are on different hosts (round robin over the
+/// hosts, each host's items in their order). With per-host concurrency 1, a run of one
+/// host's articles would otherwise hold every global fetch slot behind one connection.
+fn interleave_by_host(articles: Vec<Article>) -> Vec<Article> {
+    let mut queues: Vec<std::collections::VecDeque<Article>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for a in articles {
+        let host = url::Url::parse(&a.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let i = *index.entry(host).or_insert_with(|| {
+            queues.push(Default::default());
+            queues.len() - 1
+        });
+        queues[i].push_back(a);
+    }
+    let mut out = Vec::with_capacity(queues.iter().map(|q| q.len()).sum());
+    while !queues.is_empty() {
+        queues.retain_mut(|q| match q.pop_front() {
+            Some(a) => {
+                out.push(a);
+                true
+            }
+            None => false,
+        });
+    }
+    out
+}
+
+/// Writes of a cycle are grouped in transactions of at most this many items...
+const BATCH_ITEMS: usize = 256;
+/// ...or this long, whichever comes first: a crash loses at most one batch, whose
+/// items are simply checked again.
+const BATCH_TIME: std::time::Duration = std::time::Duration::from_secs(1);
 
 type Fetched = (FetchRecord, Result<Response, FetchError>);
 
@@ -115,6 +197,9 @@ impl Poller {
             fetcher,
             cancel: Arc::new(AtomicBool::new(false)),
             private_feeds: Mutex::default(),
+            cpu: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
     }
 
@@ -144,6 +229,8 @@ impl Poller {
         self.fetcher.seed_backoff(store.host_backoff()?);
         let mut report = PollReport::default();
         let result = self.cycle(store, all, &mut report).await;
+        // The batch in flight: what was written stays, whatever happened.
+        let committed = store.commit_batch();
         // Whatever happened, keep what was learnt about robots.txt and hosts.
         store.save_robots(&self.fetcher.take_new_robots())?;
         store.save_host_backoff(&self.fetcher.backoff_state())?;
@@ -151,6 +238,7 @@ impl Poller {
             store.log_fetch(&r, None, None)?;
         }
         result?;
+        committed?;
         Ok(report)
     }
 
@@ -162,6 +250,7 @@ impl Poller {
     ) -> Result<(), PollError> {
         let global = self.config.politeness.global_concurrency;
         let feeds = store.due_feeds(Utc::now(), all)?;
+        let mut batch = Batch::start(store)?;
         let mut new_articles = Vec::new();
         {
             let mut results =
@@ -187,6 +276,7 @@ impl Poller {
                 let created = self.save_feed(store, &feed, started, fetched, report)?;
                 report.new_entries += created.len();
                 new_articles.extend(created);
+                batch.tick(store)?;
             }
         }
         let mut articles = Vec::new();
@@ -201,20 +291,25 @@ impl Poller {
                 articles.push(a);
             }
         }
+        let articles = interleave_by_host(articles);
         let mut results =
             futures_util::stream::iter(articles.into_iter().map(|article| async move {
                 let started = Utc::now();
                 let fetched = self.fetch_article(&article, all).await;
-                (article, started, fetched)
+                let drop_selectors = self.noise_for(&article).drop_selectors;
+                let (fetched, prepared) =
+                    prepare(fetched, &self.cpu, article.last_raw_sha256, drop_selectors).await;
+                (article, started, fetched, prepared)
             }))
             .buffered(global);
-        while let Some((article, started, fetched)) = results.next().await {
+        while let Some((article, started, fetched, prepared)) = results.next().await {
             if self.cancelled() {
                 report.interrupted = true;
                 return Ok(());
             }
-            let outcome = self.save_article(store, &article, started, fetched)?;
+            let outcome = self.save_article(store, &article, started, fetched, prepared)?;
             self.tally(report, &article, outcome);
+            batch.tick(store)?;
         }
         Ok(())
     }
@@ -252,12 +347,17 @@ impl Poller {
         private
     }
 
-    async fn fetch_article(&self, article: &Article, force: bool) -> Fetched {
-        let allow_private = self.config.politeness.allow_private_addresses
+    /// Whether the article may be on a non-public address.
+    async fn allows_private(&self, article: &Article) -> bool {
+        self.config.politeness.allow_private_addresses
             || match &article.feed_url {
                 Some(f) => self.feed_is_private(f).await,
                 None => true,
-            };
+            }
+    }
+
+    async fn fetch_article(&self, article: &Article, force: bool) -> Fetched {
+        let allow_private = self.allows_private(article).await;
         self.fetcher
             .fetch(&Request {
                 url: &article.url,
@@ -277,6 +377,7 @@ impl Poller {
         (record, result): Fetched,
         report: &mut PollReport,
     ) -> Result<Vec<i64>, PollError> {
+        let _t = bench::span(bench::Stage::Sqlite);
         let fetch_id = store.log_fetch(&record, Some(feed.id), None)?;
         let interval = std::time::Duration::from_secs(feed.interval_secs.max(1));
         let mut poll = FeedPoll {
@@ -478,7 +579,7 @@ impl Poller {
     ) -> Result<CheckOutcome, PollError> {
         let started = Utc::now();
         let fetched = self.fetch_article(article, false).await;
-        self.save_article(store, article, started, fetched)
+        self.save_article(store, article, started, fetched, None)
     }
 
     /// Judges a fetched article and writes the outcome in one transaction.
@@ -488,7 +589,10 @@ impl Poller {
         article: &Article,
         started: DateTime<Utc>,
         (record, result): Fetched,
+        prepared: Option<Prepared>,
     ) -> Result<CheckOutcome, PollError> {
+        // Time on the writer task counts as SQLite, less the nested stages below.
+        let _t = bench::span(bench::Stage::Sqlite);
         let fetch_id = store.log_fetch(&record, article.feed_id, Some(article.id))?;
         let interval = article
             .feed_interval_secs
@@ -565,7 +669,10 @@ impl Poller {
             store.set_fetch_outcome(fetch_id, outcome, Some("http_status"), None)?;
             return Ok(CheckOutcome::HttpStatus(resp.status));
         }
-        let raw_sha = store::blob::sha256(&resp.body);
+        let raw_sha = match &prepared {
+            Some(p) => p.raw_sha,
+            None => store::blob::sha256(&resp.body),
+        };
         // An article moved for good (301/308): recorded once per new address, on the
         // same article, which keeps its identity and history.
         let moved = resp
@@ -594,17 +701,19 @@ impl Poller {
             return Ok(CheckOutcome::NotModified);
         }
         let noise = self.noise_for(article);
-        let decoded = http::decode::decode_html(&resp.body, resp.charset());
-        let page_text = guard::page_text(&decoded.text);
+        let Work {
+            encoding,
+            page_text,
+            extracted,
+            raw_zstd,
+        } = match prepared.and_then(|p| p.work) {
+            Some(w) => w,
+            None => Work::of(&resp, &noise.drop_selectors, false),
+        };
         let prev_len = match &latest {
             Some(v) => Some(store.blob_text(&v.text_sha256)?.chars().count()),
             None => None,
         };
-        let extracted = extract::extract_with(
-            &decoded.text,
-            resp.final_url.as_str(),
-            &noise.drop_selectors,
-        );
         let new_len = extracted.as_ref().ok().map(|x| x.text.chars().count());
         let verdict = guard::judge(&page_text, new_len, prev_len);
         let extracted = match (extracted, verdict) {
@@ -689,14 +798,10 @@ impl Poller {
             &kinds,
             &snap.extracted.text,
         )?;
-        check.version = Some(snap.as_new_version(
-            &resp.body,
-            &kinds,
-            suppressed,
-            Some(decoded.encoding.name()),
-        ));
+        check.version =
+            Some(snap.as_new_version(&resp.body, &kinds, suppressed, Some(encoding.name())));
         let id = store
-            .save_check(&check)?
+            .save_check_with(&check, raw_zstd.as_deref())?
             .expect("a check with a version stores it");
         store.set_fetch_outcome(fetch_id, "new_version", None, None)?;
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
@@ -715,5 +820,62 @@ pub fn sleep_until_due(
         Some(t) if t <= now => std::time::Duration::ZERO,
         Some(t) => (t - now).to_std().unwrap_or(max).min(max),
         None => max,
+    }
+}
+
+/// Hashes, decodes and extracts a fetched page on a blocking thread (at most one per
+/// permit of `cpu` at once), so that the writer task only writes. Nothing for a
+/// response that is not a 2xx with a body; no extraction when the raw bytes' hash is
+/// `last`, the hash of the last check's.
+async fn prepare(
+    fetched: Fetched,
+    cpu: &tokio::sync::Semaphore,
+    last: Option<store::Sha256>,
+    drop_selectors: Vec<String>,
+) -> (Fetched, Option<Prepared>) {
+    if !matches!(&fetched.1, Ok(r) if r.is_success() && !r.not_modified()) {
+        return (fetched, None);
+    }
+    let _cpu = cpu.acquire().await.expect("never closed");
+    let job = tokio::task::spawn_blocking(move || {
+        let prepared = match &fetched.1 {
+            Ok(resp) => {
+                let raw_sha = store::blob::sha256(&resp.body);
+                let work = (last != Some(raw_sha)).then(|| Work::of(resp, &drop_selectors, true));
+                Some(Prepared { raw_sha, work })
+            }
+            Err(_) => None,
+        };
+        (fetched, prepared)
+    });
+    match job.await {
+        Ok(done) => done,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// The open write batch of a cycle (see [`BATCH_ITEMS`]).
+struct Batch {
+    items: usize,
+    since: std::time::Instant,
+}
+
+impl Batch {
+    fn start(store: &mut Store) -> Result<Batch, PollError> {
+        store.begin_batch()?;
+        Ok(Batch {
+            items: 0,
+            since: std::time::Instant::now(),
+        })
+    }
+
+    /// Counts a written item; commits and opens the next batch when this one is full.
+    fn tick(&mut self, store: &mut Store) -> Result<(), PollError> {
+        self.items += 1;
+        if self.items >= BATCH_ITEMS || self.since.elapsed() >= BATCH_TIME {
+            store.commit_batch()?;
+            *self = Batch::start(store)?;
+        }
+        Ok(())
     }
 }

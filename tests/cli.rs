@@ -148,14 +148,24 @@ fn the_daemon_archives_then_stops_cleanly_on_sigterm() {
         "[[feed]]\nurl = \"{}\"\n",
         server.url("/feed.xml")
     ));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stet"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_stet"))
         .arg("--config")
         .arg(w.config())
         .arg("run")
         .env("STET_LOG", "warn")
-        .stderr(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    // Kill the daemon if an assertion below fails, so no process outlives the test.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut guard = KillOnDrop(child);
+    let child = &mut guard.0;
     // Wait (bounded) until the first cycle archived the article.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {

@@ -356,7 +356,7 @@ impl Fetcher {
     pub async fn fetch(&self, req: &Request<'_>) -> (FetchRecord, Result<Response, FetchError>) {
         let started_at = Utc::now();
         let clock = Instant::now();
-        let result = self.fetch_inner(req).await;
+        let result = crate::bench::timed(crate::bench::Stage::Fetch, self.fetch_inner(req)).await;
         if let Ok(u) = Url::parse(req.url)
             && let Some(host) = u.host_str()
         {

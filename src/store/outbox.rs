@@ -62,7 +62,7 @@ impl Store {
         mark: (i64, i64),
         now: DateTime<Utc>,
     ) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let mut added = 0;
         {
             let mut ins = tx.prepare_cached(
