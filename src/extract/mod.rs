@@ -64,6 +64,10 @@ pub struct Extracted {
     pub lang: Option<String>,
     /// The site's name.
     pub site_name: Option<String>,
+    /// A short summary of the article (meta description or first paragraph).
+    pub excerpt: Option<String>,
+    /// The lead image URL (absolute).
+    pub image: Option<String>,
     /// The cleaned article HTML (body only, relative URLs made absolute).
     pub html: String,
     /// The plain text of `html`: one sentence a line, a blank line between paragraphs.
@@ -134,6 +138,8 @@ pub fn extract(html: &str, url: &str) -> Result<Extracted, ExtractError> {
         canonical_url,
         lang: clean(article.lang),
         site_name: clean(article.site_name),
+        excerpt: clean(article.excerpt),
+        image: clean(article.image),
         html,
         text,
         comments,
