@@ -26,6 +26,7 @@ use std::time::Instant;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::extract::clean::Rules;
 use crate::extract::{self, Extracted};
 use crate::text::collapse_ws;
 
@@ -235,7 +236,7 @@ pub fn is_zyte(dir: &Path) -> bool {
 ///
 /// # Errors
 /// When the folder or a file cannot be read.
-pub fn run_zyte(dir: &Path, only: Option<&str>) -> anyhow::Result<ZyteReport> {
+pub fn run_zyte(dir: &Path, only: Option<&str>, rules: &Rules) -> anyhow::Result<ZyteReport> {
     #[derive(serde::Deserialize)]
     struct Truth {
         #[serde(rename = "articleBody")]
@@ -266,7 +267,7 @@ pub fn run_zyte(dir: &Path, only: Option<&str>) -> anyhow::Result<ZyteReport> {
     let mut pages = Vec::with_capacity(inputs.len());
     for page in &inputs {
         let start = Instant::now();
-        let out = extract::extract(&page.html, &page.url);
+        let out = extract::extract_with(&page.html, &page.url, rules);
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         let (pred, error) = match &out {
             Ok(x) => (scoring_text(x), None),
@@ -286,13 +287,13 @@ pub fn run_zyte(dir: &Path, only: Option<&str>) -> anyhow::Result<ZyteReport> {
 ///
 /// # Errors
 /// When the page is unknown or cannot be read.
-pub fn zyte_page_texts(dir: &Path, id: &str) -> anyhow::Result<(String, String)> {
+pub fn zyte_page_texts(dir: &Path, id: &str, rules: &Rules) -> anyhow::Result<(String, String)> {
     let gt: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("ground-truth.json"))?)?;
     let t = gt.get(id).ok_or_else(|| anyhow::anyhow!("no page {id}"))?;
     let html = read_gz(&dir.join("html").join(format!("{id}.html.gz")))?;
     let url = t["url"].as_str().unwrap_or_default();
-    let pred = extract::extract(&html, url)
+    let pred = extract::extract_with(&html, url, rules)
         .map(|x| scoring_text(&x))
         .unwrap_or_default();
     Ok((
@@ -385,7 +386,7 @@ fn opt_str(v: &serde_json::Value) -> Option<String> {
 ///
 /// # Errors
 /// When the folder or a file cannot be read.
-pub fn run_mozilla(dir: &Path, only: Option<&str>) -> anyhow::Result<MozillaReport> {
+pub fn run_mozilla(dir: &Path, only: Option<&str>, rules: &Rules) -> anyhow::Result<MozillaReport> {
     let mut details = Vec::new();
     for case in list_mozilla(dir)? {
         let id = case
@@ -401,7 +402,7 @@ pub fn run_mozilla(dir: &Path, only: Option<&str>) -> anyhow::Result<MozillaRepo
             case.join("expected-metadata.json"),
         )?)?;
         let start = Instant::now();
-        let out = extract::extract(&source, MOZILLA_URL);
+        let out = extract::extract_with(&source, MOZILLA_URL, rules);
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         let x = out.as_ref().ok();
         let got = |field: &str| -> Option<String> {

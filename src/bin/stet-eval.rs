@@ -31,6 +31,13 @@ struct Args {
     /// Mozilla: list every field mismatch.
     #[arg(long)]
     mismatches: bool,
+    /// Boilerplate rules to switch off (comma-separated names), to measure each rule.
+    #[arg(long, value_delimiter = ',')]
+    disable: Vec<String>,
+    /// Zyte: write each page's scored prediction to `<dir>/<id>.txt` for inspection;
+    /// Mozilla with `--page`: write expected.txt, got.txt and got.html there.
+    #[arg(long)]
+    dump: Option<PathBuf>,
 }
 
 fn fmt_opt(x: Option<f64>) -> String {
@@ -39,14 +46,24 @@ fn fmt_opt(x: Option<f64>) -> String {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let rules = stet::extract::clean::Rules {
+        disabled: args.disable.clone(),
+    };
     if eval::is_zyte(&args.dir) {
-        let report = eval::run_zyte(&args.dir, args.page.as_deref())?;
+        let report = eval::run_zyte(&args.dir, args.page.as_deref(), &rules)?;
+        if let Some(out) = &args.dump {
+            std::fs::create_dir_all(out)?;
+            for p in &report.pages {
+                let (_, pred) = eval::zyte_page_texts(&args.dir, &p.id, &rules)?;
+                std::fs::write(out.join(format!("{}.txt", p.id)), pred)?;
+            }
+        }
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
             return Ok(());
         }
         if let Some(id) = &args.page {
-            let (truth, pred) = eval::zyte_page_texts(&args.dir, id)?;
+            let (truth, pred) = eval::zyte_page_texts(&args.dir, id, &rules)?;
             println!("=== truth ===\n{truth}\n=== prediction ===\n{pred}\n");
         }
         let s = &report.summary;
@@ -72,7 +89,20 @@ fn main() -> anyhow::Result<()> {
             );
         }
     } else if eval::is_mozilla(&args.dir) {
-        let report = eval::run_mozilla(&args.dir, args.page.as_deref())?;
+        let report = eval::run_mozilla(&args.dir, args.page.as_deref(), &rules)?;
+        if let (Some(id), Some(out)) = (&args.page, &args.dump) {
+            let case = args.dir.join(id);
+            let expected = std::fs::read_to_string(case.join("expected.html"))?;
+            let source = std::fs::read_to_string(case.join("source.html"))?;
+            let x = stet::extract::extract_with(&source, eval::MOZILLA_URL, &rules)?;
+            std::fs::create_dir_all(out)?;
+            std::fs::write(
+                out.join("expected.txt"),
+                stet::text::html_to_text(&expected),
+            )?;
+            std::fs::write(out.join("got.txt"), &x.text)?;
+            std::fs::write(out.join("got.html"), &x.html)?;
+        }
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
             return Ok(());

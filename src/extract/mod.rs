@@ -17,6 +17,7 @@
 //! - canonical URL: `<link rel=canonical>`, `og:url`, then the fetched URL;
 //! - language: `<html lang>`, then `content-language`.
 
+pub mod clean;
 pub mod comments;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -26,7 +27,7 @@ pub use comments::CommentState;
 
 /// Version of the extraction rules. Stored with every version, so that an extractor
 /// upgrade can be told apart from an edit of the article.
-pub const EXTRACTOR_VERSION: u32 = 1;
+pub const EXTRACTOR_VERSION: u32 = 2;
 
 /// Errors from extraction.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +89,18 @@ const COMMENT_SECTIONS: &str = "#comments, #respond, #disqus_thread, .comments-a
 /// # Errors
 /// [`ExtractError::NoArticle`] when no body is found.
 pub fn extract(html: &str, url: &str) -> Result<Extracted, ExtractError> {
+    extract_with(html, url, &clean::Rules::default())
+}
+
+/// [`extract`] with a chosen set of boilerplate rules (for measuring them one by one).
+///
+/// # Errors
+/// [`ExtractError::NoArticle`] when no body is found.
+pub fn extract_with(
+    html: &str,
+    url: &str,
+    rules: &clean::Rules,
+) -> Result<Extracted, ExtractError> {
     let doc = Document::from(html);
     let comments = comments::detect(&doc);
     let canonical_url = first_attr(
@@ -101,9 +114,12 @@ pub fn extract(html: &str, url: &str) -> Result<Extracted, ExtractError> {
     .map(|u| u.to_string());
     let first_time = first_attr(&doc, &[("time[datetime]", "datetime")]);
     doc.select(COMMENT_SECTIONS).remove();
+    clean::before_scoring(&doc, rules);
 
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: 0,
+        // Kept for the after-scoring rules, which strip them.
+        keep_classes: true,
         ..Default::default()
     };
     let mut readability = dom_smoothie::Readability::with_document(doc, Some(url), Some(cfg))
@@ -120,7 +136,14 @@ pub fn extract(html: &str, url: &str) -> Result<Extracted, ExtractError> {
             message: other.to_string(),
         },
     })?;
-    let html = article.content.to_string();
+    let content = Document::fragment(article.content);
+    clean::after_scoring(&content, rules);
+    let html = content
+        .select("#readability-page-1")
+        .iter()
+        .next()
+        .map(|n| n.html().to_string())
+        .unwrap_or_else(|| content.root().inner_html().to_string());
     let text = crate::text::html_to_text(&html);
     let clean = |s: Option<String>| {
         s.map(|s| crate::text::collapse_ws(&s))
