@@ -34,6 +34,13 @@ pub struct Rule {
 /// Every rule, in the order it runs.
 pub const RULES: &[Rule] = &[
     Rule {
+        name: "lazy-image",
+        description: "Not a removal: an `<img>` whose real address sits in `data-src`, \
+            `data-original`, `data-lazy-src` or `data-srcset` while `src` is missing, a `data:` \
+            URI or a placeholder, gets that address as `src` (the widest `data-srcset` \
+            candidate) and `data-srcset` as `srcset`; Readability resolves them to absolute URLs.",
+    },
+    Rule {
         name: "navigation",
         description: "Site menus and previous/next links: `nav` and `role=navigation` \
             elements, which Readability keeps when they sit inside the article's container.",
@@ -238,9 +245,80 @@ const BLOCKS: &[&str] = &[
     "blockquote",
 ];
 
+/// Whether an `src` value is a stand-in for a lazy-loaded image.
+fn is_placeholder_src(src: &str) -> bool {
+    let s = src.trim().to_ascii_lowercase();
+    s.is_empty()
+        || s.starts_with("data:")
+        || [
+            "placeholder",
+            "blank.",
+            "spacer",
+            "lazy",
+            "loading",
+            "pixel.",
+            "grey.",
+            "gray.",
+            "transparent.",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
+}
+
+/// The widest candidate of a `srcset` (by its `w` or `x` descriptor; the last when none).
+fn widest_candidate(srcset: &str) -> Option<String> {
+    let mut best: Option<(f64, String)> = None;
+    for cand in srcset.split(',') {
+        let mut parts = cand.split_whitespace();
+        let Some(url) = parts.next() else { continue };
+        let size = parts
+            .next()
+            .and_then(|d| d.trim_end_matches(['w', 'x']).parse::<f64>().ok())
+            .unwrap_or(0.0);
+        if best.as_ref().is_none_or(|(b, _)| size >= *b) {
+            best = Some((size, url.to_string()));
+        }
+    }
+    best.map(|(_, u)| u)
+}
+
+/// The `lazy-image` rule: real image addresses from `data-*` attributes.
+pub fn fix_lazy_images(doc: &Document) {
+    for img in doc.select("img").nodes() {
+        let src = img.attr("src").map(|s| s.to_string()).unwrap_or_default();
+        if !is_placeholder_src(&src) {
+            continue;
+        }
+        let data_src = ["data-src", "data-original", "data-lazy-src", "data-url"]
+            .iter()
+            .find_map(|a| {
+                img.attr(a)
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+            });
+        let data_srcset = ["data-srcset", "data-lazy-srcset"].iter().find_map(|a| {
+            img.attr(a)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        });
+        let real = data_src.or_else(|| data_srcset.as_deref().and_then(widest_candidate));
+        if let Some(real) = real {
+            img.set_attr("src", &real);
+        }
+        if let Some(set) = data_srcset {
+            img.set_attr("srcset", &set);
+        } else if img.attr("srcset").is_some_and(|s| is_placeholder_src(&s)) {
+            img.remove_attr("srcset");
+        }
+    }
+}
+
 /// Removes, from the whole page, blocks that the class-name rules recognize
 /// (`caption`, `related`, `promo`, `share`, `popup`, `author-bio`).
 pub fn before_scoring(doc: &Document, rules: &Rules) {
+    if rules.on("lazy-image") {
+        fix_lazy_images(doc);
+    }
     let total = paragraph_chars(&doc.root()).max(1) as f64;
     if rules.on("caption") {
         doc.select("figcaption").remove();
@@ -248,13 +326,42 @@ pub fn before_scoring(doc: &Document, rules: &Rules) {
     if rules.on("navigation") {
         doc.select("nav, [role='navigation']").remove();
     }
+    apply_name_rules(doc, rules, total, true);
+}
+
+static BYLINE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)byline|author|dateline|writtenby|p-author").expect("regex"));
+
+/// Whether `node` holds (or is) what Readability reads as the byline: `rel=author`,
+/// `itemprop=author`, or a class or id naming a byline or author, with a short text.
+fn holds_byline(node: &NodeRef) -> bool {
+    std::iter::once(*node)
+        .chain(node.descendants_it())
+        .filter(|d| d.is_element())
+        .any(|d| {
+            let named = d.attr("rel").is_some_and(|r| r.contains("author"))
+                || d.attr("itemprop").is_some_and(|r| r.contains("author"))
+                || BYLINE_NAME.is_match(&class_id(&d));
+            named && {
+                let len = d.text().trim().chars().count();
+                len > 0 && len < 100
+            }
+        })
+}
+
+/// The class- and id-name rules (`caption`, `related`, `promo`, `share`, `popup`,
+/// `author-bio`). Before scoring, blocks holding a byline are kept for Readability to
+/// read (`protect_bylines`); after scoring the rules run again on the article without
+/// that protection.
+fn apply_name_rules(doc: &Document, rules: &Rules, total: f64, protect_bylines: bool) {
     let nodes: Vec<NodeRef> = doc.select("[class], [id]").nodes().to_vec();
     for node in nodes {
         let n = name(&node);
         if matches!(
             n.as_str(),
             "html" | "body" | "main" | "article" | "a" | "img" | "picture" | "source"
-        ) {
+        ) || node.attr("id").as_deref() == Some("readability-page-1")
+        {
             continue;
         }
         let ci = class_id(&node);
@@ -267,7 +374,10 @@ pub fn before_scoring(doc: &Document, rules: &Rules) {
                 || (rules.on("popup") && POPUP.is_match(&ci))
                 || (rules.on("author-bio") && AUTHOR_BIO.is_match(&ci))
         };
-        if hit && (paragraph_chars(&node) as f64) <= PROTECT_SHARE * total {
+        if hit
+            && (paragraph_chars(&node) as f64) <= PROTECT_SHARE * total
+            && !(protect_bylines && holds_byline(&node))
+        {
             node.remove_from_parent();
         }
     }
@@ -321,6 +431,7 @@ fn visible_chars(s: &str) -> usize {
 /// were kept for this pass.
 pub fn after_scoring(doc: &Document, rules: &Rules) {
     let total = paragraph_chars(&doc.root()).max(1) as f64;
+    apply_name_rules(doc, rules, total, false);
     if rules.on("meta-line") {
         let nodes: Vec<NodeRef> = doc.select("[class]").nodes().to_vec();
         for node in nodes {
@@ -409,8 +520,33 @@ mod tests {
     }
 
     #[test]
+    fn lazy_image_rule_takes_real_addresses() {
+        let doc = Document::from(
+            "<img src='data:image/gif;base64,R0l' data-src='/a.jpg'>\
+             <img src='/static/placeholder.svg' data-srcset='/b-640.jpg 640w, /b-1280.jpg 1280w'>\
+             <img src='/real.jpg' data-src='/other.jpg'>",
+        );
+        fix_lazy_images(&doc);
+        let srcs: Vec<String> = doc
+            .select("img")
+            .iter()
+            .map(|i| i.attr("src").unwrap().to_string())
+            .collect();
+        assert_eq!(srcs, ["/a.jpg", "/b-1280.jpg", "/real.jpg"]);
+        assert_eq!(
+            doc.select("img")
+                .iter()
+                .nth(1)
+                .unwrap()
+                .attr("srcset")
+                .as_deref(),
+            Some("/b-640.jpg 640w, /b-1280.jpg 1280w")
+        );
+    }
+
+    #[test]
     fn every_rule_is_documented() {
-        assert_eq!(RULES.len(), 11);
+        assert_eq!(RULES.len(), 12);
         for r in RULES {
             assert!(!r.description.is_empty(), "{}", r.name);
         }
@@ -476,9 +612,13 @@ mod tests {
 
     #[test]
     fn author_bio_rule_drops_biographies() {
-        let t = before(&format!(
-            "<body><article>{BODY}<div class='author-bio'><p>Jane Doe covers transport for the paper.</p></div></article></body>"
-        ));
+        let page = format!(
+            "<div id=readability-page-1 class=page>{BODY}<div class='author-bio'><p>Jane Doe covers transport for the paper.</p></div></div>"
+        );
+        // Before scoring the bio is kept (it names the author, which Readability reads as
+        // the byline); after scoring it goes.
+        assert!(before(&format!("<body>{page}</body>")).contains("covers transport"));
+        let t = after(&page);
         assert!(t.contains("The council met"));
         assert!(!t.contains("covers transport"), "{t}");
     }
