@@ -232,11 +232,18 @@ pub fn is_zyte(dir: &Path) -> bool {
 }
 
 /// Runs the extractor over a Zyte-layout folder. All files are read first; only the
-/// extraction is timed, on the calling thread.
+/// extraction is timed, on the calling thread. With `passes` > 1 the corpus is extracted
+/// that many times and the times of the fastest pass are kept (less noise from other
+/// processes on the machine).
 ///
 /// # Errors
 /// When the folder or a file cannot be read.
-pub fn run_zyte(dir: &Path, only: Option<&str>, rules: &Rules) -> anyhow::Result<ZyteReport> {
+pub fn run_zyte(
+    dir: &Path,
+    only: Option<&str>,
+    rules: &Rules,
+    passes: usize,
+) -> anyhow::Result<ZyteReport> {
     #[derive(serde::Deserialize)]
     struct Truth {
         #[serde(rename = "articleBody")]
@@ -276,6 +283,26 @@ pub fn run_zyte(dir: &Path, only: Option<&str>, rules: &Rules) -> anyhow::Result
         let mut s = score_page(&page.id, Some(&page.url), &page.truth, &pred, ms);
         s.error = error;
         pages.push(s);
+    }
+    // Timing only: further passes over the corpus; the pass with the lowest total time
+    // is reported (scores do not change between passes).
+    let mut best: f64 = pages.iter().map(|p| p.ms).sum();
+    for _ in 1..passes.max(1) {
+        let times: Vec<f64> = inputs
+            .iter()
+            .map(|page| {
+                let start = Instant::now();
+                let _ = extract::extract_with(&page.html, &page.url, rules);
+                start.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        let total: f64 = times.iter().sum();
+        if total < best {
+            best = total;
+            for (p, t) in pages.iter_mut().zip(times) {
+                p.ms = t;
+            }
+        }
     }
     Ok(ZyteReport {
         summary: summarize(&pages),

@@ -31,6 +31,9 @@ struct Args {
     /// Mozilla: list every field mismatch.
     #[arg(long)]
     mismatches: bool,
+    /// Zyte: extract the corpus this many times and report the fastest pass's times.
+    #[arg(long, default_value_t = 1)]
+    passes: usize,
     /// Boilerplate rules to switch off (comma-separated names), to measure each rule.
     #[arg(long, value_delimiter = ',')]
     disable: Vec<String>,
@@ -50,7 +53,7 @@ fn main() -> anyhow::Result<()> {
         disabled: args.disable.clone(),
     };
     if eval::is_zyte(&args.dir) {
-        let report = eval::run_zyte(&args.dir, args.page.as_deref(), &rules)?;
+        let report = eval::run_zyte(&args.dir, args.page.as_deref(), &rules, args.passes)?;
         if let Some(out) = &args.dump {
             std::fs::create_dir_all(out)?;
             for p in &report.pages {
