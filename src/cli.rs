@@ -276,6 +276,9 @@ fn daemon(cfg: Config) -> Result<i32> {
                     for f in &r.feeds_failed {
                         tracing::warn!(feed = %f.url, error = %f.error, "feed failed");
                     }
+                    for e in &r.article_errors {
+                        tracing::warn!("article failed: {e}");
+                    }
                 }
                 Err(e) => tracing::error!(error = %e, "poll cycle failed; retrying later"),
             }
@@ -312,12 +315,15 @@ fn articles(store: &Store, json: bool) -> Result<i32> {
     if json {
         return print_json(&rows);
     }
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "{:>5}  {:>8}  {:<20}  TITLE / URL",
         "ID", "VERSIONS", "LAST CHANGED"
-    );
+    )?;
     for a in rows {
-        println!(
+        writeln!(
+            out,
             "{:>5}  {:>8}  {:<20}  {}\n{:>39}{}",
             a.id,
             a.versions,
@@ -325,7 +331,7 @@ fn articles(store: &Store, json: bool) -> Result<i32> {
             a.title.as_deref().unwrap_or("(untitled)"),
             "",
             a.url
-        );
+        )?;
     }
     Ok(0)
 }
@@ -336,20 +342,23 @@ fn versions(store: &Store, article: &str, json: bool) -> Result<i32> {
     if json {
         return print_json(&rows);
     }
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "{:>6}  {:<20}  {:<8}  {:<24}  TITLE",
         "ID", "FETCHED", "COMMENTS", "CHANGES"
-    );
+    )?;
     for v in rows {
         let changes: Vec<&str> = v.changes.iter().map(|c| c.as_str()).collect();
-        println!(
+        writeln!(
+            out,
             "{:>6}  {:<20}  {:<8}  {:<24}  {}",
             v.id,
             v.fetched_at,
             v.comments.as_str(),
             changes.join(","),
             v.title.as_deref().unwrap_or("")
-        );
+        )?;
     }
     Ok(0)
 }
@@ -359,12 +368,12 @@ fn show(store: &Store, id: i64, format: ShowFormat) -> Result<i32> {
     match format {
         ShowFormat::Text => {
             let text = store.blob_text(&v.text_sha256)?;
-            println!("{text}");
+            writeln!(std::io::stdout().lock(), "{text}")?;
             Ok(0)
         }
         ShowFormat::Html => {
             let html = store.blob_text(&v.html_sha256)?;
-            println!("{html}");
+            writeln!(std::io::stdout().lock(), "{html}")?;
             Ok(0)
         }
         ShowFormat::Json => {
@@ -414,10 +423,8 @@ fn diff_cmd(
     match format {
         DiffFormat::Unified => {
             let label = |v: &Version| format!("version {} ({})", v.id, v.fetched_at);
-            print!(
-                "{}",
-                diff::unified(&old_doc, &new_doc, &label(&old), &label(&new))
-            );
+            let text = diff::unified(&old_doc, &new_doc, &label(&old), &label(&new));
+            write!(std::io::stdout().lock(), "{text}")?;
             Ok(0)
         }
         DiffFormat::Word => {
@@ -434,7 +441,11 @@ fn diff_cmd(
             } else {
                 diff::Marks::Plain
             };
-            print!("{}", diff::word(&old_doc, &new_doc, marks));
+            write!(
+                std::io::stdout().lock(),
+                "{}",
+                diff::word(&old_doc, &new_doc, marks)
+            )?;
             Ok(0)
         }
         DiffFormat::Json => print_json(&serde_json::json!({

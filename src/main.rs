@@ -18,6 +18,16 @@ fn main() {
     match stet::cli::run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
+            // A closed pipe (`stet articles | head`) is not an error worth a message.
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                    || c.downcast_ref::<serde_json::Error>()
+                        .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+            });
+            if broken_pipe {
+                std::process::exit(0);
+            }
             eprintln!("stet: {e:#}");
             std::process::exit(2);
         }

@@ -155,7 +155,7 @@ impl Poller {
                     }
                 }
                 Err(error) => {
-                    tracing::warn!(feed = %feed.url, %error, "feed poll failed");
+                    tracing::debug!(feed = %feed.url, %error, "feed poll failed");
                     report.feeds_failed.push(FeedFailure {
                         url: feed.url.clone(),
                         error,
@@ -208,7 +208,7 @@ impl Poller {
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
-                let msg = e.to_string();
+                let msg = format!("{} failed: {}", e.stage.as_str(), e.message);
                 store.feed_polled(feed.id, started, next, None, None, Some(&msg))?;
                 return failure(msg);
             }
@@ -218,14 +218,14 @@ impl Poller {
             return Ok(Ok(Vec::new()));
         }
         if !resp.is_success() {
-            let msg = format!("{}: HTTP status {}", feed.url, resp.status);
+            let msg = format!("HTTP status {}", resp.status);
             store.feed_polled(feed.id, started, next, None, None, Some(&msg))?;
             return failure(msg);
         }
         let parsed = match crate::feed::parse(&resp.body, resp.final_url.as_str()) {
             Ok(p) => p,
             Err(e) => {
-                let msg = format!("{}: parse failed: {e}", feed.url);
+                let msg = format!("parse failed: {e}");
                 store.feed_polled(feed.id, started, next, None, None, Some(&msg))?;
                 return failure(msg);
             }
@@ -276,8 +276,8 @@ impl Poller {
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
-                let msg = e.to_string();
-                tracing::warn!(article = %article.url, error = %msg, "article fetch failed");
+                let msg = format!("{} failed: {}", e.stage.as_str(), e.message);
+                tracing::debug!(article = %article.url, error = %msg, "article fetch failed");
                 check.error = Some(&msg);
                 store.save_check(&check)?;
                 return Ok(CheckOutcome::Failed(msg));
@@ -310,7 +310,7 @@ impl Poller {
             Ok(x) => x,
             Err(e) => {
                 let msg = format!("extraction failed: {e}");
-                tracing::warn!(article = %article.url, error = %msg);
+                tracing::debug!(article = %article.url, error = %msg, "extraction failed");
                 check.error = Some(&msg);
                 store.save_check(&check)?;
                 return Ok(CheckOutcome::Failed(msg));

@@ -41,11 +41,6 @@ pub const RULES: &[Rule] = &[
             candidate) and `data-srcset` as `srcset`; Readability resolves them to absolute URLs.",
     },
     Rule {
-        name: "navigation",
-        description: "Site menus and previous/next links: `nav` and `role=navigation` \
-            elements, which Readability keeps when they sit inside the article's container.",
-    },
-    Rule {
         name: "caption",
         description: "Photo captions and credits: `figcaption`, and blocks whose class or id \
             contains `caption` or `credit` and that hold no image, video or table themselves.",
@@ -323,9 +318,6 @@ pub fn before_scoring(doc: &Document, rules: &Rules) {
     if rules.on("caption") {
         doc.select("figcaption").remove();
     }
-    if rules.on("navigation") {
-        doc.select("nav, [role='navigation']").remove();
-    }
     apply_name_rules(doc, rules, total, true);
 }
 
@@ -546,7 +538,7 @@ mod tests {
 
     #[test]
     fn every_rule_is_documented() {
-        assert_eq!(RULES.len(), 12);
+        assert_eq!(RULES.len(), 11);
         for r in RULES {
             assert!(!r.description.is_empty(), "{}", r.name);
         }

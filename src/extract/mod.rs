@@ -99,6 +99,11 @@ const COMMENT_SECTIONS: &str = "#comments, #respond, #disqus_thread, .comments-a
     .comment-respond, .comment-list, .commentlist, .comments, section.comments, \
     [id^='comment-'], .comment, details.CommentBox, #commento, #isso-thread";
 
+/// Navigation removed before scoring: site menus and previous/next post links are never
+/// part of an article, but Readability keeps a `<nav>` that sits inside the article's
+/// container.
+const NAVIGATION: &str = "nav, [role='navigation']";
+
 /// Extracts the article from decoded HTML fetched from `url` (an absolute URL, used to
 /// resolve relative links).
 ///
@@ -130,6 +135,7 @@ pub fn extract_with(
     .map(|u| u.to_string());
     let page_meta = meta::read(&doc);
     doc.select(COMMENT_SECTIONS).remove();
+    doc.select(NAVIGATION).remove();
     clean::before_scoring(&doc, rules);
 
     let cfg = dom_smoothie::Config {

@@ -296,16 +296,22 @@ fn classify(url: &str, e: &reqwest::Error) -> FetchError {
     } else {
         Stage::Request
     };
-    let mut message = e.to_string();
+    // reqwest's own line repeats the URL ("error sending request for url (...)"): the
+    // causes below it say what went wrong.
+    let mut parts: Vec<String> = Vec::new();
+    let top = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         let text = s.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
         }
         source = s.source();
     }
+    if parts.is_empty() || !top.starts_with("error sending request") {
+        parts.insert(0, top);
+    }
+    let message = parts.join(": ");
     FetchError {
         url: url.to_string(),
         stage,
