@@ -453,18 +453,16 @@ pub fn after_scoring(doc: &Document, rules: &Rules) {
         if t.is_empty() || t.len() > 600 {
             continue;
         }
-        // An inline element counts only when it stands alone in its parent (a date in a
-        // reference list item is not a date line).
-        if matches!(n.as_str(), "span" | "time" | "small")
-            && node.parent().is_some_and(|p| p.text().trim() != t)
-        {
-            continue;
-        }
         let words = WORD.find_iter(t).count();
         if (rules.on("date-line") && is_date_line(t))
             || (rules.on("teaser") && words <= 40 && TEASER.is_match(t))
         {
-            node.remove_from_parent();
+            // An inline element counts only when it stands alone in its parent (a date in
+            // a reference list item is not a date line).
+            let inline = matches!(n.as_str(), "span" | "time" | "small");
+            if !inline || node.parent().is_none_or(|p| p.text().trim() == t) {
+                node.remove_from_parent();
+            }
         } else if rules.on("link-only")
             && matches!(n.as_str(), "p" | "li" | "h2" | "h3" | "h4" | "h5" | "h6")
             && words <= 25

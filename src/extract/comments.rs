@@ -80,6 +80,19 @@ static OPEN_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(leave|post|add|write)\s+an?\s+(reply|comment|response)\b").expect("regex")
 });
 
+/// Cheap first tests on the whole page's text (no Unicode word boundaries, so the regex
+/// engine stays fast on long pages): a page without these words has no closing notice,
+/// resp. no comment prompt.
+static CLOSED_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)closed|clos[\s.]|disabled|turned\s+off|switched\s+off|ferm[ée]|cerrados|desactivados|geschlossen|deaktiviert|chiusi|disabilitati",
+    )
+    .expect("regex")
+});
+static OPEN_PROMPT_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(leave|post|add|write)\s+an?\s+(reply|comment|response)").expect("regex")
+});
+
 const FORM_SELECTOR: &str = "form#commentform, form.comment-form, form[action*='comment'], \
     form[id*='comment'], form[class*='comment'], textarea[name='comment'], \
     textarea[id*='comment'], #respond form";
@@ -101,24 +114,33 @@ const NOTICE_MAX_CHARS: usize = 200;
 
 /// Decides the comment state of a page (see the module documentation for the rules).
 pub fn detect(doc: &Document) -> CommentState {
-    for el in doc.select(NOTICE_SELECTOR).iter() {
-        // Only leaf-ish blocks: the notice's own text, not a whole container's.
-        let text = el.text();
-        if text.len() > NOTICE_MAX_CHARS * 4 {
-            continue;
-        }
-        let t = text.trim();
-        if t.chars().count() <= NOTICE_MAX_CHARS && CLOSED.is_match(t) {
-            return CommentState::Closed;
+    // One pass over the whole text first: most pages hold no closing notice at all, and
+    // then no block needs to be looked at one by one.
+    let all_text = doc.root().text();
+    let closed_anywhere = CLOSED_HINT.is_match(&all_text);
+    let prompt_anywhere = OPEN_PROMPT_ANYWHERE.is_match(&all_text);
+    if closed_anywhere {
+        for el in doc.select(NOTICE_SELECTOR).iter() {
+            // Only leaf-ish blocks: the notice's own text, not a whole container's.
+            let text = el.text();
+            if text.len() > NOTICE_MAX_CHARS * 4 {
+                continue;
+            }
+            let t = text.trim();
+            if t.chars().count() <= NOTICE_MAX_CHARS && CLOSED.is_match(t) {
+                return CommentState::Closed;
+            }
         }
     }
     if doc.select(FORM_SELECTOR).exists() {
         return CommentState::Open;
     }
-    for el in doc.select("h2, h3, h4, a, button, span, p").iter() {
-        let text = el.text();
-        if text.len() < 60 && OPEN_PROMPT.is_match(&text) {
-            return CommentState::Open;
+    if prompt_anywhere {
+        for el in doc.select("h2, h3, h4, a, button, span, p").iter() {
+            let text = el.text();
+            if text.len() < 60 && OPEN_PROMPT.is_match(&text) {
+                return CommentState::Open;
+            }
         }
     }
     if doc.select(EMBED_SELECTOR).exists() {

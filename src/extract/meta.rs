@@ -6,6 +6,8 @@
 //! [`super::extract`] combines these with what Readability found, in the order of
 //! precedence its documentation gives.
 
+use std::collections::HashMap;
+
 use dom_query::Document;
 use serde_json::Value;
 
@@ -102,24 +104,40 @@ fn names_of(v: &Value) -> Option<String> {
     (!names.is_empty()).then(|| names.join(", "))
 }
 
-fn meta(doc: &Document, keys: &[&str]) -> Option<String> {
-    for key in keys {
-        for attr in ["property", "name", "itemprop", "http-equiv"] {
-            let sel = format!("meta[{attr}='{key}' i]");
-            if let Some(v) = doc
-                .select(&sel)
-                .iter()
-                .find_map(|m| m.attr("content").and_then(|c| non_empty(&c)))
-            {
-                return Some(v);
+/// Every `<meta>` with a `content`, keyed by its lowercased `property`, `name`,
+/// `itemprop` or `http-equiv` (the first one of each key wins). Read in one pass.
+struct Metas(HashMap<String, String>);
+
+impl Metas {
+    fn read(doc: &Document) -> Metas {
+        let mut map = HashMap::new();
+        for m in doc.select("meta[content]").iter() {
+            let Some(content) = m.attr("content").and_then(|c| non_empty(&c)) else {
+                continue;
+            };
+            for attr in ["property", "name", "itemprop", "http-equiv"] {
+                if let Some(k) = m.attr(attr) {
+                    // `property` may hold several space-separated names.
+                    for k in k.split_whitespace() {
+                        map.entry(k.to_ascii_lowercase())
+                            .or_insert_with(|| content.clone());
+                    }
+                }
             }
         }
+        Metas(map)
     }
-    None
+
+    fn get(&self, keys: &[&str]) -> Option<String> {
+        keys.iter()
+            .find_map(|k| self.0.get(&k.to_ascii_lowercase()).cloned())
+    }
 }
 
 /// Reads the page's metadata.
 pub fn read(doc: &Document) -> PageMeta {
+    let metas = Metas::read(doc);
+    let meta = |_: &Document, keys: &[&str]| metas.get(keys);
     let mut m = PageMeta::default();
     let mut docs = Vec::new();
     for script in doc.select("script[type='application/ld+json']").iter() {
