@@ -8,9 +8,13 @@ use std::sync::atomic::Ordering;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::changes;
 use crate::config::{self, Config};
 use crate::diff;
+use crate::notify;
 use crate::poll::{self, Poller};
+use crate::snapshot;
+use crate::store::changes::ChangeFilter;
 use crate::store::{Store, Version};
 
 const EXIT_HELP: &str = "\
@@ -56,6 +60,13 @@ pub enum Command {
     },
     /// Run as a daemon: poll each feed on its interval until SIGINT or SIGTERM.
     Run,
+    /// List the feeds followed: URL, status (ok, failing, dead, gone, disallowed), last
+    /// success, last error (stage and cause) and next poll.
+    Feeds {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
     /// List archived articles.
     Articles {
         /// Print a JSON array.
@@ -77,6 +88,46 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
+    },
+    /// Rebuild cleaned content and metadata from stored raw HTML with this stet's
+    /// extractor, without refetching (after an upgrade, or a change of noise controls).
+    #[command(group = clap::ArgGroup::new("which").required(true).args(["article", "all"]))]
+    Reextract {
+        /// Only this article (id or URL).
+        #[arg(long)]
+        article: Option<String>,
+        /// Every article with a version made by another extractor version.
+        #[arg(long)]
+        all: bool,
+        /// Rebuild versions already made by this extractor version too.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List detected changes, newest first (an article's first version is not a change).
+    Changes {
+        /// Only changes since this time: RFC 3339 (`2024-05-01T00:00:00Z`), a date
+        /// (`2024-05-01`) or an age (`2d`, `12h`).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only articles of this feed URL.
+        #[arg(long)]
+        feed: Option<String>,
+        /// Only changes of this kind.
+        #[arg(long, value_parser = [
+            "title", "body", "byline", "published", "comments_closed", "comments_opened",
+            "removed", "restored", "redirected", "extraction_failed", "feed_moved", "feed_gone",
+            "feed_dead",
+        ])]
+        kind: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print a JSON array (same as `--format json`).
+        #[arg(long)]
+        json: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ChangesFormat::Text)]
+        format: ChangesFormat,
     },
     /// Diff the last two versions of an article (one argument) or two versions (two ids).
     Diff {
@@ -104,6 +155,17 @@ pub enum ShowFormat {
     Json,
 }
 
+/// Formats of `stet changes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChangesFormat {
+    /// One line per change.
+    Text,
+    /// A JSON array of changes.
+    Json,
+    /// An Atom feed (RFC 4287) with the HTML diff of each change.
+    Atom,
+}
+
 /// Formats of `stet diff`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum DiffFormat {
@@ -113,6 +175,8 @@ pub enum DiffFormat {
     Word,
     /// Change kinds and hunks.
     Json,
+    /// A self-contained HTML page: metadata of both versions, then the inline diff.
+    Html,
 }
 
 /// When to colour output.
@@ -159,6 +223,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             let cfg = load_config(&cli.config)?;
             daemon(cfg)
         }
+        Command::Feeds { json } => {
+            let store = open_store(&load_config(&cli.config)?)?;
+            feeds(&store, json)
+        }
         Command::Articles { json } => {
             let store = open_store(&load_config(&cli.config)?)?;
             articles(&store, json)
@@ -171,6 +239,37 @@ pub fn run(cli: Cli) -> Result<i32> {
             let store = open_store(&load_config(&cli.config)?)?;
             show(&store, version, format)
         }
+        Command::Reextract {
+            article,
+            all: _,
+            force,
+        } => {
+            let cfg = load_config(&cli.config)?;
+            let mut store = open_store(&cfg)?;
+            reextract_cmd(&mut store, &cfg, article.as_deref(), force)
+        }
+        Command::Changes {
+            since,
+            feed,
+            kind,
+            limit,
+            json,
+            format,
+        } => {
+            let store = open_store(&load_config(&cli.config)?)?;
+            let filter = ChangeFilter {
+                since: since.as_deref().map(parse_since).transpose()?,
+                feed_url: feed,
+                kind,
+                limit,
+                ..ChangeFilter::default()
+            };
+            changes_cmd(
+                &store,
+                &filter,
+                if json { ChangesFormat::Json } else { format },
+            )
+        }
         Command::Diff {
             first,
             new,
@@ -181,6 +280,86 @@ pub fn run(cli: Cli) -> Result<i32> {
             diff_cmd(&store, &first, new, format, color)
         }
     }
+}
+
+fn reextract_cmd(
+    store: &mut Store,
+    cfg: &Config,
+    article: Option<&str>,
+    force: bool,
+) -> Result<i32> {
+    let ids = match article {
+        Some(a) => vec![store.find_article(a)?],
+        None if force => store.articles()?.iter().map(|a| a.id).collect(),
+        None => store.articles_to_reextract(crate::extract::EXTRACTOR_VERSION)?,
+    };
+    let (mut rebuilt, mut failed, mut articles) = (0, 0, 0);
+    for id in ids {
+        let article = store.article(id)?;
+        let noise = cfg.noise_for(article.feed_config_url.as_deref());
+        let mut touched = false;
+        for v in store.versions(id)? {
+            match snapshot::reextract(store, &article, &v, &noise, force) {
+                Ok(true) => {
+                    rebuilt += 1;
+                    touched = true;
+                }
+                Ok(false) => {}
+                Err(snapshot::ReextractError::Store(e)) => return Err(e.into()),
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("version {} of {}: {e}", v.id, article.url);
+                }
+            }
+        }
+        articles += usize::from(touched);
+    }
+    eprintln!("re-extracted {rebuilt} version(s) of {articles} article(s); {failed} failed");
+    Ok(if failed == 0 { 0 } else { 1 })
+}
+
+/// Parses `--since`: RFC 3339, a date, or an age such as `2d`.
+fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    if let Some(t) = crate::extract::parse_time(s) {
+        return Ok(t);
+    }
+    let age = humantime::parse_duration(s).with_context(|| {
+        format!("--since {s:?}: not a time (2024-05-01T00:00:00Z), a date or an age (2d)")
+    })?;
+    Ok(chrono::Utc::now() - crate::schedule::delta(age))
+}
+
+fn changes_cmd(store: &Store, filter: &ChangeFilter, format: ChangesFormat) -> Result<i32> {
+    let list = changes::list(store, filter)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        ChangesFormat::Json => return print_json(&list),
+        ChangesFormat::Atom => write!(out, "{}", notify::atom::feed(store, &list)?)?,
+        ChangesFormat::Text => {
+            for c in &list {
+                let versions = match (c.old_version, c.new_version) {
+                    (Some(o), Some(n)) => format!("v{o} -> v{n}"),
+                    (None, Some(n)) => format!("v{n}"),
+                    _ => "event".to_string(),
+                };
+                writeln!(
+                    out,
+                    "{}  {}  {}  {}\n    {}\n    {}",
+                    c.at,
+                    c.article_id
+                        .map_or_else(|| "feed".to_string(), |id| format!("article {id}")),
+                    versions,
+                    c.title.as_deref().unwrap_or(""),
+                    c.summary,
+                    c.article_url
+                        .as_deref()
+                        .or(c.feed_url.as_deref())
+                        .unwrap_or("")
+                )?;
+            }
+        }
+    }
+    Ok(0)
 }
 
 fn init(path: &Path) -> Result<i32> {
@@ -215,14 +394,26 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn poll(cfg: Config, all: bool) -> Result<i32> {
     let mut store = open_store(&cfg)?;
-    let poller = Poller::new(cfg)?;
-    let report = runtime()?.block_on(poller.poll_once(&mut store, all))?;
+    let poller = Poller::new(cfg.clone())?;
+    let rt = runtime()?;
+    let report = rt.block_on(poller.poll_once(&mut store, all))?;
+    match rt.block_on(notify::after_poll(&mut store, &cfg)) {
+        Ok(n) => {
+            for f in &n.failures {
+                eprintln!("notification failed: {f}");
+            }
+        }
+        Err(e) => eprintln!("notifications: {e}"),
+    }
     store.close();
     for f in &report.feeds_failed {
         eprintln!("feed failed: {}: {}", f.url, f.error);
     }
     for e in &report.article_errors {
         eprintln!("article failed: {e}");
+    }
+    for (old, new) in &report.feeds_moved {
+        eprintln!("feed moved: {old} -> {new} (permanent redirects; update config.toml)");
     }
     tracing::info!(
         feeds = report.feeds_polled,
@@ -237,7 +428,7 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
 
 fn daemon(cfg: Config) -> Result<i32> {
     let mut store = open_store(&cfg)?;
-    let poller = Poller::new(cfg)?;
+    let poller = Poller::new(cfg.clone())?;
     let cancel = poller.cancel_flag();
     let rt = runtime()?;
     rt.block_on(async {
@@ -285,8 +476,15 @@ fn daemon(cfg: Config) -> Result<i32> {
             if cancel.load(Ordering::SeqCst) {
                 break;
             }
+            if let Err(e) = notify::after_poll(&mut store, &cfg).await {
+                tracing::error!(error = %e, "notifications failed");
+            }
+            let next_due = [store.next_due(), store.next_notification_due()]
+                .into_iter()
+                .filter_map(|r| r.ok().flatten())
+                .min();
             let wait = poll::sleep_until_due(
-                store.next_due().unwrap_or(None),
+                next_due,
                 chrono::Utc::now(),
                 std::time::Duration::from_secs(60),
             )
@@ -307,6 +505,37 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
+    Ok(0)
+}
+
+fn feeds(store: &Store, json: bool) -> Result<i32> {
+    let rows = store.feeds()?;
+    if json {
+        return print_json(&rows);
+    }
+    let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
+        d.map_or_else(|| "-".to_string(), crate::store::fmt_time)
+    };
+    println!(
+        "{:>4}  {:<10}  {:<20}  {:<20}  URL / LAST ERROR",
+        "ID", "STATUS", "LAST SUCCESS", "NEXT POLL"
+    );
+    for f in rows {
+        println!(
+            "{:>4}  {:<10}  {:<20}  {:<20}  {}",
+            f.id,
+            f.status,
+            t(f.last_success_at),
+            t(f.next_poll_at),
+            f.url
+        );
+        if f.config_url != f.url {
+            println!("{:>60}moved from {}", "", f.config_url);
+        }
+        if let Some(e) = &f.last_error {
+            println!("{:>60}{e}", "");
+        }
+    }
     Ok(0)
 }
 
@@ -446,6 +675,12 @@ fn diff_cmd(
                 "{}",
                 diff::word(&old_doc, &new_doc, marks)
             )?;
+            Ok(0)
+        }
+        DiffFormat::Html => {
+            let url = store.article(new.article_id)?.url;
+            let page = diff::html_page(&old, &new, &old_doc, &new_doc, &url);
+            write!(std::io::stdout().lock(), "{page}")?;
             Ok(0)
         }
         DiffFormat::Json => print_json(&serde_json::json!({

@@ -59,8 +59,134 @@ pub struct Config {
     pub recheck: Recheck,
     /// HTTP limits.
     pub http: HttpLimits,
+    /// Politeness: per-host and global limits, robots.txt, backoff, address safety.
+    pub politeness: Politeness,
+    /// Feed lifecycle: permanent redirects and dead feeds.
+    pub lifecycle: Lifecycle,
     /// The feeds to follow, in file order.
     pub feeds: Vec<FeedConfig>,
+    /// Global noise controls (each feed may add its own).
+    pub noise: Noise,
+    /// Where to write the Atom feed of changes after each poll, if anywhere.
+    pub changes_feed: Option<PathBuf>,
+    /// Notifiers, in file order.
+    pub notify: Vec<NotifierConfig>,
+}
+
+/// Noise controls: what must not count as a change.
+#[derive(Debug, Clone, Default)]
+pub struct Noise {
+    /// CSS selectors of elements removed from the page before extraction.
+    pub drop_selectors: Vec<String>,
+    /// Regular expressions (Rust `regex` syntax) of text ignored when deciding whether
+    /// the content changed; the stored text keeps it.
+    pub ignore_patterns: Vec<regex::Regex>,
+    /// Edits smaller than this many characters (inserted plus deleted) are stored but
+    /// not reported. 0 reports every edit.
+    pub min_change_chars: usize,
+    /// A version equal to one of the article's last `seen_before` versions (a page
+    /// flipping between states) is stored but not reported. 0 turns this off.
+    pub seen_before: usize,
+}
+
+impl Noise {
+    /// This feed's controls: the global ones plus the feed's own. The feed's
+    /// `min_change_chars` and `seen_before` replace the global values when set.
+    pub fn merged(&self, feed: &FeedNoise) -> Noise {
+        let mut n = self.clone();
+        n.drop_selectors.extend(feed.drop_selectors.iter().cloned());
+        n.ignore_patterns
+            .extend(feed.ignore_patterns.iter().cloned());
+        if let Some(m) = feed.min_change_chars {
+            n.min_change_chars = m;
+        }
+        if let Some(k) = feed.seen_before {
+            n.seen_before = k;
+        }
+        n
+    }
+}
+
+/// A feed's own noise controls, added to the global ones.
+#[derive(Debug, Clone, Default)]
+pub struct FeedNoise {
+    /// More selectors to drop.
+    pub drop_selectors: Vec<String>,
+    /// More patterns to ignore.
+    pub ignore_patterns: Vec<regex::Regex>,
+    /// Replaces the global minimum change size.
+    pub min_change_chars: Option<usize>,
+    /// Replaces the global seen-before depth.
+    pub seen_before: Option<usize>,
+}
+
+impl PartialEq for FeedNoise {
+    fn eq(&self, other: &FeedNoise) -> bool {
+        self.drop_selectors == other.drop_selectors
+            && self.min_change_chars == other.min_change_chars
+            && self.seen_before == other.seen_before
+            && self.ignore_patterns.len() == other.ignore_patterns.len()
+            && self
+                .ignore_patterns
+                .iter()
+                .zip(&other.ignore_patterns)
+                .all(|(a, b)| a.as_str() == b.as_str())
+    }
+}
+impl Eq for FeedNoise {}
+
+/// How a notifier delivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotifierKind {
+    /// HTTP POST of the change as JSON to `url`.
+    Webhook {
+        /// Endpoint.
+        url: String,
+    },
+    /// Runs `argv` with the change as JSON on stdin; exit status 0 is success.
+    Command {
+        /// Program and arguments.
+        argv: Vec<String>,
+    },
+    /// Sends an email over SMTP.
+    Email(EmailConfig),
+}
+
+/// SMTP settings of an email notifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailConfig {
+    /// SMTP server host.
+    pub smtp_host: String,
+    /// SMTP port (default 587).
+    pub smtp_port: u16,
+    /// `starttls` (default: upgrade the connection, required), `tls` (implicit TLS, port
+    /// 465) or `none` (plain text: only for a local relay).
+    pub security: String,
+    /// SMTP user name, if the server needs one.
+    pub username: Option<String>,
+    /// Name of the environment variable that holds the password (never the password).
+    pub password_env: Option<String>,
+    /// Sender address.
+    pub from: String,
+    /// Recipients.
+    pub to: Vec<String>,
+}
+
+/// One `[[notify]]` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifierConfig {
+    /// Unique name (default `KIND-N`); the outbox remembers deliveries by it.
+    pub name: String,
+    /// How it delivers.
+    pub kind: NotifierKind,
+    /// Only changes of articles from these feed URLs (all when empty).
+    pub feeds: Vec<String>,
+    /// Only changes with one of these kinds (all when empty).
+    pub kinds: Vec<String>,
+    /// First wait before a retry; doubles at each failure, up to 6 hours.
+    pub retry_after: Duration,
+    /// Time allowed for one delivery attempt.
+    pub timeout: Duration,
 }
 
 /// The re-check schedule of an archived article: edits happen without the feed changing,
@@ -88,6 +214,58 @@ pub struct HttpLimits {
     pub max_body_bytes: u64,
     /// Most redirects followed for one request.
     pub max_redirects: usize,
+    /// Most entries read from one feed poll (the first ones of the document).
+    pub max_entries: usize,
+}
+
+/// Politeness towards the fetched sites (`[politeness]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Politeness {
+    /// Requests in flight at once to one host (default 1).
+    pub per_host_concurrency: usize,
+    /// Least time between the end of one request to a host and the start of the next
+    /// (default 1 s). A robots.txt `Crawl-delay` that is longer wins.
+    pub per_host_delay: Duration,
+    /// Requests in flight at once overall (default 16).
+    pub global_concurrency: usize,
+    /// Fetch, cache (24 h) and obey robots.txt (RFC 9309) (default true).
+    pub obey_robots: bool,
+    /// The longest wait after repeated failures (default 1 day).
+    pub backoff_max: Duration,
+    /// Allow article links to non-public addresses (default false).
+    pub allow_private_addresses: bool,
+}
+
+impl Default for Politeness {
+    fn default() -> Self {
+        Politeness {
+            per_host_concurrency: 1,
+            per_host_delay: Duration::from_secs(1),
+            global_concurrency: 16,
+            obey_robots: true,
+            backoff_max: Duration::from_secs(24 * 3600),
+            allow_private_addresses: false,
+        }
+    }
+}
+
+/// Feed lifecycle (`[lifecycle]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// Consecutive polls answered by the same permanent redirect before the stored feed
+    /// URL is updated (default 3).
+    pub moved_after: u32,
+    /// How long a feed fails before it is marked dead (default 7 days).
+    pub dead_after: Duration,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle {
+            moved_after: 3,
+            dead_after: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
 }
 
 /// One `[[feed]]` block.
@@ -99,6 +277,8 @@ pub struct FeedConfig {
     pub name: Option<String>,
     /// Time between polls of this feed; the global `interval` when absent.
     pub interval: Duration,
+    /// This feed's own noise controls.
+    pub noise: FeedNoise,
 }
 
 /// The default `User-Agent`: names stet, its version and where to learn about it.
@@ -122,7 +302,52 @@ struct RawConfig {
     #[serde(default)]
     http: RawHttp,
     #[serde(default)]
+    politeness: RawPoliteness,
+    #[serde(default)]
+    lifecycle: RawLifecycle,
+    #[serde(default)]
     feed: Vec<RawFeed>,
+    #[serde(default)]
+    noise: RawNoise,
+    changes_feed: Option<String>,
+    #[serde(default)]
+    notify: Vec<RawNotify>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawNoise {
+    #[serde(default)]
+    drop_selectors: Vec<String>,
+    #[serde(default)]
+    ignore_patterns: Vec<String>,
+    min_change_chars: Option<usize>,
+    seen_before: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotify {
+    name: Option<String>,
+    kind: String,
+    url: Option<String>,
+    command: Option<Vec<String>>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    security: Option<String>,
+    username: Option<String>,
+    password_env: Option<String>,
+    from: Option<String>,
+    #[serde(default)]
+    to: Vec<String>,
+    #[serde(default)]
+    feeds: Vec<String>,
+    #[serde(default)]
+    kinds: Vec<String>,
+    #[serde(default, with = "humantime_opt")]
+    retry_after: Option<Duration>,
+    #[serde(default, with = "humantime_opt")]
+    timeout: Option<Duration>,
 }
 
 #[derive(Deserialize, Default)]
@@ -145,6 +370,28 @@ struct RawHttp {
     timeout: Option<Duration>,
     max_body_bytes: Option<u64>,
     max_redirects: Option<usize>,
+    max_entries: Option<usize>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPoliteness {
+    per_host_concurrency: Option<usize>,
+    #[serde(default, with = "humantime_opt")]
+    per_host_delay: Option<Duration>,
+    global_concurrency: Option<usize>,
+    obey_robots: Option<bool>,
+    #[serde(default, with = "humantime_opt")]
+    backoff_max: Option<Duration>,
+    allow_private_addresses: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLifecycle {
+    moved_after: Option<u32>,
+    #[serde(default, with = "humantime_opt")]
+    dead_after: Option<Duration>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +401,99 @@ struct RawFeed {
     name: Option<String>,
     #[serde(default, with = "humantime_opt")]
     interval: Option<Duration>,
+    #[serde(default)]
+    drop_selectors: Vec<String>,
+    #[serde(default)]
+    ignore_patterns: Vec<String>,
+    min_change_chars: Option<usize>,
+    seen_before: Option<usize>,
+}
+
+/// Compiles `ignore_patterns` and checks `drop_selectors`, naming the key at fault.
+fn compile_noise(
+    key: &str,
+    selectors: &[String],
+    patterns: &[String],
+) -> Result<Vec<regex::Regex>, String> {
+    for (i, sel) in selectors.iter().enumerate() {
+        if scraper::Selector::parse(sel).is_err() {
+            return Err(format!(
+                "key `{key}drop_selectors[{i}]`: {sel:?} is not a valid CSS selector"
+            ));
+        }
+    }
+    patterns
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            regex::Regex::new(p).map_err(|e| {
+                format!("key `{key}ignore_patterns[{i}]`: {p:?} is not a valid regex: {e}")
+            })
+        })
+        .collect()
+}
+
+/// Validates one `[[notify]]` block.
+fn notifier(i: usize, n: RawNotify) -> Result<NotifierConfig, String> {
+    let key = format!("notify[{i}]");
+    let need = |v: Option<String>, what: &str| {
+        v.filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| format!("key `{key}.{what}` is required for kind {:?}", n.kind))
+    };
+    let kind = match n.kind.as_str() {
+        "webhook" => {
+            let url = need(n.url.clone(), "url")?;
+            url::Url::parse(&url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| format!("key `{key}.url`: {url:?} is not an http(s) URL"))?;
+            NotifierKind::Webhook { url }
+        }
+        "command" => {
+            let argv = n.command.clone().unwrap_or_default();
+            if argv.is_empty() || argv[0].trim().is_empty() {
+                return Err(format!(
+                    "key `{key}.command` is required for kind \"command\" (a list: program, then arguments)"
+                ));
+            }
+            NotifierKind::Command { argv }
+        }
+        "email" => {
+            let security = n.security.clone().unwrap_or_else(|| "starttls".into());
+            if !matches!(security.as_str(), "starttls" | "tls" | "none") {
+                return Err(format!(
+                    "key `{key}.security`: {security:?} is not one of starttls, tls, none"
+                ));
+            }
+            if n.to.is_empty() {
+                return Err(format!("key `{key}.to` needs at least one address"));
+            }
+            NotifierKind::Email(EmailConfig {
+                smtp_host: need(n.smtp_host.clone(), "smtp_host")?,
+                smtp_port: n
+                    .smtp_port
+                    .unwrap_or(if security == "tls" { 465 } else { 587 }),
+                security,
+                username: n.username.clone(),
+                password_env: n.password_env.clone(),
+                from: need(n.from.clone(), "from")?,
+                to: n.to.clone(),
+            })
+        }
+        other => {
+            return Err(format!(
+                "key `{key}.kind`: {other:?} is not one of webhook, command, email"
+            ));
+        }
+    };
+    Ok(NotifierConfig {
+        name: n.name.unwrap_or_else(|| format!("{}-{}", n.kind, i + 1)),
+        kind,
+        feeds: n.feeds,
+        kinds: n.kinds,
+        retry_after: n.retry_after.unwrap_or(Duration::from_secs(30)),
+        timeout: n.timeout.unwrap_or(Duration::from_secs(30)),
+    })
 }
 
 /// Serde adapter for optional humantime durations (`"30m"`).
@@ -170,6 +510,15 @@ mod humantime_opt {
 }
 
 impl Config {
+    /// The noise controls of the feed that config.toml names `feed_url`: the global ones
+    /// plus the feed's own (the global ones alone for a feed not in the file).
+    pub fn noise_for(&self, feed_url: Option<&str>) -> Noise {
+        self.feeds
+            .iter()
+            .find(|f| feed_url == Some(f.url.as_str()))
+            .map_or_else(|| self.noise.clone(), |f| self.noise.merged(&f.noise))
+    }
+
     /// Default feed interval: 30 minutes.
     pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30 * 60);
 
@@ -235,12 +584,53 @@ impl Config {
             timeout: raw.http.timeout.unwrap_or(Duration::from_secs(60)),
             max_body_bytes: raw.http.max_body_bytes.unwrap_or(10 * 1024 * 1024),
             max_redirects: raw.http.max_redirects.unwrap_or(10),
+            max_entries: raw.http.max_entries.unwrap_or(10_000),
         };
         if http.timeout.is_zero() || http.connect_timeout.is_zero() {
             return Err(invalid(
                 "keys `http.timeout` and `http.connect_timeout` must be greater than zero".into(),
             ));
         }
+        if http.max_entries == 0 {
+            return Err(invalid(
+                "key `http.max_entries`: must be greater than zero".into(),
+            ));
+        }
+        let dp = Politeness::default();
+        let politeness = Politeness {
+            per_host_concurrency: raw
+                .politeness
+                .per_host_concurrency
+                .unwrap_or(dp.per_host_concurrency),
+            per_host_delay: raw.politeness.per_host_delay.unwrap_or(dp.per_host_delay),
+            global_concurrency: raw
+                .politeness
+                .global_concurrency
+                .unwrap_or(dp.global_concurrency),
+            obey_robots: raw.politeness.obey_robots.unwrap_or(dp.obey_robots),
+            backoff_max: raw.politeness.backoff_max.unwrap_or(dp.backoff_max),
+            allow_private_addresses: raw
+                .politeness
+                .allow_private_addresses
+                .unwrap_or(dp.allow_private_addresses),
+        };
+        if politeness.per_host_concurrency == 0 || politeness.global_concurrency == 0 {
+            return Err(invalid(
+                "keys `politeness.per_host_concurrency` and `politeness.global_concurrency` \
+                 must be greater than zero"
+                    .into(),
+            ));
+        }
+        if politeness.backoff_max.is_zero() {
+            return Err(invalid(
+                "key `politeness.backoff_max`: must be greater than zero".into(),
+            ));
+        }
+        let dl = Lifecycle::default();
+        let lifecycle = Lifecycle {
+            moved_after: raw.lifecycle.moved_after.unwrap_or(dl.moved_after).max(1),
+            dead_after: raw.lifecycle.dead_after.unwrap_or(dl.dead_after),
+        };
         let mut feeds = Vec::with_capacity(raw.feed.len());
         for (i, f) in raw.feed.into_iter().enumerate() {
             let parsed = url::Url::parse(f.url.trim()).map_err(|e| {
@@ -261,11 +651,45 @@ impl Config {
                     "key `feed[{i}].interval`: must be greater than zero"
                 )));
             }
+            let patterns = compile_noise(
+                &format!("feed[{i}]."),
+                &f.drop_selectors,
+                &f.ignore_patterns,
+            )
+            .map_err(invalid)?;
             feeds.push(FeedConfig {
                 url: parsed.to_string(),
                 name: f.name,
                 interval: feed_interval,
+                noise: FeedNoise {
+                    drop_selectors: f.drop_selectors,
+                    ignore_patterns: patterns,
+                    min_change_chars: f.min_change_chars,
+                    seen_before: f.seen_before,
+                },
             });
+        }
+        let noise = Noise {
+            ignore_patterns: compile_noise(
+                "noise.",
+                &raw.noise.drop_selectors,
+                &raw.noise.ignore_patterns,
+            )
+            .map_err(invalid)?,
+            drop_selectors: raw.noise.drop_selectors,
+            min_change_chars: raw.noise.min_change_chars.unwrap_or(0),
+            seen_before: raw.noise.seen_before.unwrap_or(5),
+        };
+        let mut notify = Vec::with_capacity(raw.notify.len());
+        for (i, n) in raw.notify.into_iter().enumerate() {
+            let n = notifier(i, n).map_err(invalid)?;
+            if notify.iter().any(|m: &NotifierConfig| m.name == n.name) {
+                return Err(invalid(format!(
+                    "key `notify[{i}].name`: {:?} is used twice",
+                    n.name
+                )));
+            }
+            notify.push(n);
         }
         Ok(Config {
             database,
@@ -273,7 +697,12 @@ impl Config {
             interval,
             recheck,
             http,
+            politeness,
+            lifecycle,
             feeds,
+            noise,
+            changes_feed: raw.changes_feed.map(|p| base_dir.join(p)),
+            notify,
         })
     }
 }
@@ -315,6 +744,17 @@ mod tests {
         assert_eq!(c.recheck.stop_after, Duration::from_secs(30 * 86400));
         assert_eq!(c.http.max_body_bytes, 10 * 1024 * 1024);
         assert!(c.user_agent.starts_with("stet/"));
+        assert_eq!(c.http.max_redirects, 10);
+        assert_eq!(c.http.max_entries, 10_000);
+        assert_eq!(c.http.connect_timeout, Duration::from_secs(10));
+        assert_eq!(c.http.timeout, Duration::from_secs(60));
+        assert_eq!(c.politeness, Politeness::default());
+        assert_eq!(c.lifecycle, Lifecycle::default());
+        // The example states every default: parsing it equals parsing an empty file.
+        let empty = parse("").unwrap();
+        assert_eq!(empty.http, c.http);
+        assert_eq!(empty.politeness, c.politeness);
+        assert_eq!(empty.lifecycle, c.lifecycle);
     }
 
     #[test]
@@ -362,6 +802,39 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("feed[0].url"), "{err}");
+    }
+
+    #[test]
+    fn notifiers_and_noise_are_validated() {
+        let c = parse(
+            "changes_feed = \"changes.xml\"\n[noise]\nignore_patterns = ['\\d+ minutes ago']\nmin_change_chars = 10\n\
+             [[notify]]\nkind = \"webhook\"\nurl = \"https://hooks.example/x\"\nkinds = [\"body\"]\n\
+             [[notify]]\nname = \"mail\"\nkind = \"email\"\nsmtp_host = \"smtp.example\"\nfrom = \"a@x\"\nto = [\"b@x\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.changes_feed.as_deref(),
+            Some(Path::new("/srv/stet/changes.xml"))
+        );
+        assert_eq!(c.noise.min_change_chars, 10);
+        assert_eq!(c.noise.seen_before, 5);
+        assert!(c.noise.ignore_patterns[0].is_match("5 minutes ago"));
+        assert_eq!(c.notify[0].name, "webhook-1");
+        assert_eq!(c.notify[1].name, "mail");
+        match &c.notify[1].kind {
+            NotifierKind::Email(e) => {
+                assert_eq!((e.smtp_port, e.security.as_str()), (587, "starttls"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = parse("[[notify]]\nkind = \"pigeon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("notify[0].kind"), "{err}");
+        let err = parse("[noise]\nignore_patterns = ['(']\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("noise.ignore_patterns[0]"), "{err}");
     }
 
     #[test]

@@ -103,6 +103,43 @@ pub enum Marks {
     Color,
 }
 
+/// Marks the words of `new` inserted since `old`, and those of `old` deleted, inline:
+/// `marks` are the opening and closing strings of a deleted run, then of an inserted run
+/// (one pair per run of words, not per word); `escape` is applied to every word.
+fn mark_words(
+    old: &str,
+    new: &str,
+    marks: [&str; 4],
+    escape: fn(&str) -> std::borrow::Cow<'_, str>,
+) -> String {
+    let [del_open, del_close, ins_open, ins_close] = marks;
+    let mut out = String::new();
+    let mut current = ChangeTag::Equal;
+    for change in TextDiff::from_unicode_words(old, new).iter_all_changes() {
+        let tag = change.tag();
+        if tag != current {
+            match current {
+                ChangeTag::Delete => out.push_str(del_close),
+                ChangeTag::Insert => out.push_str(ins_close),
+                ChangeTag::Equal => {}
+            }
+            match tag {
+                ChangeTag::Delete => out.push_str(del_open),
+                ChangeTag::Insert => out.push_str(ins_open),
+                ChangeTag::Equal => {}
+            }
+            current = tag;
+        }
+        out.push_str(&escape(change.value()));
+    }
+    match current {
+        ChangeTag::Delete => out.push_str(del_close),
+        ChangeTag::Insert => out.push_str(ins_close),
+        ChangeTag::Equal => {}
+    }
+    out
+}
+
 /// A word-level diff: changed lines, with one line of context, where deleted and inserted
 /// words are marked inline. Hunks are separated by a `...` line. Empty when equal.
 pub fn word(old: &str, new: &str, marks: Marks) -> String {
@@ -147,27 +184,178 @@ pub fn word(old: &str, new: &str, marks: Marks) -> String {
                 } => {
                     let a = old_lines[old_index..old_index + old_len].join("\n");
                     let b = new_lines[new_index..new_index + new_len].join("\n");
-                    let words = TextDiff::from_unicode_words(&a, &b);
-                    for change in words.iter_all_changes() {
-                        let v = change.value();
-                        match change.tag() {
-                            ChangeTag::Equal => out.push_str(v),
-                            ChangeTag::Delete => {
-                                let _ = write!(out, "{del_open}{v}{del_close}");
-                            }
-                            ChangeTag::Insert => {
-                                let _ = write!(out, "{ins_open}{v}{ins_close}");
-                            }
-                        }
-                    }
+                    out.push_str(&mark_words(
+                        &a,
+                        &b,
+                        [del_open, del_close, ins_open, ins_close],
+                        |v| std::borrow::Cow::Borrowed(v),
+                    ));
                     out.push('\n');
                 }
             }
         }
     }
-    // Merge runs like "[-a-][- -][-b-]" into "[-a b-]" for readability.
-    out.replace(&format!("{del_close}{del_open}"), "")
-        .replace(&format!("{ins_close}{ins_open}"), "")
+    out
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The body of an HTML diff: every line of the new document, with deleted words in
+/// `<del>` and inserted words in `<ins>`, a `<p>` per paragraph and a line break between
+/// sentences. Usable alone (as Atom entry content) or inside [`html_page`].
+pub fn html_fragment(old: &str, new: &str) -> String {
+    let old_lines: Vec<&str> = old.lines().collect();
+    let new_lines: Vec<&str> = new.lines().collect();
+    let diff = TextDiff::from_lines(old, new);
+    // Each output line is HTML for one sentence, or None for a paragraph break.
+    let mut lines: Vec<Option<String>> = Vec::new();
+    let mut push = |html: String, blank: bool| lines.push((!blank).then_some(html));
+    for op in diff.ops() {
+        match *op {
+            DiffOp::Equal { old_index, len, .. } => {
+                for l in &old_lines[old_index..old_index + len] {
+                    push(escape_html(l), l.trim().is_empty());
+                }
+            }
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                for l in &old_lines[old_index..old_index + old_len] {
+                    push(
+                        format!("<del>{}</del>", escape_html(l)),
+                        l.trim().is_empty(),
+                    );
+                }
+            }
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                for l in &new_lines[new_index..new_index + new_len] {
+                    push(
+                        format!("<ins>{}</ins>", escape_html(l)),
+                        l.trim().is_empty(),
+                    );
+                }
+            }
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                let a = old_lines[old_index..old_index + old_len].join("\n");
+                let b = new_lines[new_index..new_index + new_len].join("\n");
+                let html = mark_words(&a, &b, ["<del>", "</del>", "<ins>", "</ins>"], |v| {
+                    escape_html(v).into()
+                });
+                for l in html.split('\n') {
+                    push(l.to_string(), l.trim().is_empty());
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut open = false;
+    for l in lines {
+        match l {
+            Some(html) => {
+                if open {
+                    out.push_str("<br>\n");
+                } else {
+                    out.push_str("<p>");
+                    open = true;
+                }
+                out.push_str(&html);
+            }
+            None if open => {
+                out.push_str("</p>\n");
+                open = false;
+            }
+            None => {}
+        }
+    }
+    if open {
+        out.push_str("</p>\n");
+    }
+    out
+}
+
+const HTML_STYLE: &str = "body{font:1rem/1.5 Georgia,serif;max-width:42rem;margin:1rem auto;padding:0 1rem;color:#222;background:#fff}\
+table{border-collapse:collapse;width:100%;font:.85rem/1.4 system-ui,sans-serif;margin-bottom:1.5rem}\
+th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
+del{background:#fdd;color:#900;text-decoration:line-through}ins{background:#dfd;color:#060;text-decoration:none}\
+h1{font-size:1.3rem}p{margin:0 0 1rem}@media (prefers-color-scheme:dark){body{background:#111;color:#ddd}\
+del{background:#511;color:#fbb}ins{background:#142;color:#bfb}th,td{border-color:#444}}";
+
+/// A self-contained HTML page (no external assets, readable on a phone) showing the
+/// diff between two versions: their metadata side by side at the top, then the inline
+/// word diff of their documents (see [`html_fragment`]).
+pub fn html_page(
+    old: &Version,
+    new: &Version,
+    old_doc: &str,
+    new_doc: &str,
+    article_url: &str,
+) -> String {
+    let row = |name: &str, a: &str, b: &str| {
+        format!(
+            "<tr><th>{}</th><td>{}</td><td>{}</td></tr>\n",
+            escape_html(name),
+            escape_html(a),
+            escape_html(b)
+        )
+    };
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    let title = new.title.as_deref().unwrap_or(article_url);
+    let changes: Vec<&str> = new.changes.iter().map(|c| c.as_str()).collect();
+    let mut meta = String::new();
+    meta.push_str(&format!(
+        "<tr><th></th><th>version {}</th><th>version {}</th></tr>\n",
+        old.id, new.id
+    ));
+    meta.push_str(&row("fetched", &old.fetched_at, &new.fetched_at));
+    meta.push_str(&row("title", &opt(&old.title), &opt(&new.title)));
+    meta.push_str(&row("byline", &opt(&old.byline), &opt(&new.byline)));
+    meta.push_str(&row(
+        "published",
+        &opt(&old.published),
+        &opt(&new.published),
+    ));
+    meta.push_str(&row(
+        "comments",
+        old.comments.as_str(),
+        new.comments.as_str(),
+    ));
+    meta.push_str(&row(
+        "URL",
+        old.canonical_url.as_deref().unwrap_or(article_url),
+        new.canonical_url.as_deref().unwrap_or(article_url),
+    ));
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Changes: {t}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n\
+         <h1>{t}</h1>\n<p><a href=\"{u}\">{u}</a><br>changes: {c}</p>\n\
+         <table>\n{meta}</table>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        t = escape_html(title),
+        u = escape_html(article_url),
+        c = escape_html(&changes.join(", ")),
+        body = html_fragment(old_doc, new_doc),
+    )
 }
 
 /// One line of a JSON hunk.
@@ -257,6 +445,15 @@ mod tests {
         assert_eq!(
             word(OLD, NEW, Marks::Plain),
             "One.\nTwo [-2,500-]{+around 2,000+} weapons.\nThree.\n"
+        );
+    }
+
+    #[test]
+    fn html_fragment_marks_words_and_escapes() {
+        let f = html_fragment("A <b>.\nSame.\n\nOld para.\n", "A <i>.\nSame.\n");
+        assert_eq!(
+            f,
+            "<p>A &lt;<del>b</del><ins>i</ins>&gt;.<br>\nSame.</p>\n<p><del>Old para.</del></p>\n"
         );
     }
 

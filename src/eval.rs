@@ -274,7 +274,7 @@ pub fn run_zyte(
     let mut pages = Vec::with_capacity(inputs.len());
     for page in &inputs {
         let start = Instant::now();
-        let out = extract::extract_with(&page.html, &page.url, rules);
+        let out = extract::extract_with_rules(&page.html, &page.url, &[], rules);
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         let (pred, error) = match &out {
             Ok(x) => (scoring_text(x), None),
@@ -292,7 +292,7 @@ pub fn run_zyte(
             .iter()
             .map(|page| {
                 let start = Instant::now();
-                let _ = extract::extract_with(&page.html, &page.url, rules);
+                let _ = extract::extract_with_rules(&page.html, &page.url, &[], rules);
                 start.elapsed().as_secs_f64() * 1000.0
             })
             .collect();
@@ -320,7 +320,7 @@ pub fn zyte_page_texts(dir: &Path, id: &str, rules: &Rules) -> anyhow::Result<(S
     let t = gt.get(id).ok_or_else(|| anyhow::anyhow!("no page {id}"))?;
     let html = read_gz(&dir.join("html").join(format!("{id}.html.gz")))?;
     let url = t["url"].as_str().unwrap_or_default();
-    let pred = extract::extract_with(&html, url, rules)
+    let pred = extract::extract_with_rules(&html, url, &[], rules)
         .map(|x| scoring_text(&x))
         .unwrap_or_default();
     Ok((
@@ -429,7 +429,7 @@ pub fn run_mozilla(dir: &Path, only: Option<&str>, rules: &Rules) -> anyhow::Res
             case.join("expected-metadata.json"),
         )?)?;
         let start = Instant::now();
-        let out = extract::extract_with(&source, MOZILLA_URL, rules);
+        let out = extract::extract_with_rules(&source, MOZILLA_URL, &[], rules);
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         let x = out.as_ref().ok();
         let got = |field: &str| -> Option<String> {

@@ -21,6 +21,9 @@ pub struct ParsedFeed {
     pub title: Option<String>,
     /// The entries, in the order the feed lists them.
     pub entries: Vec<Entry>,
+    /// The least time between polls that the feed asks for: RSS `<ttl>` (minutes), or
+    /// the RSS 1.0 syndication module's `sy:updatePeriod` / `sy:updateFrequency`.
+    pub min_interval: Option<std::time::Duration>,
 }
 
 /// One feed entry (RSS `<item>`, Atom `<entry>`, JSON Feed item).
@@ -44,12 +47,35 @@ pub struct Entry {
 /// # Errors
 /// [`FeedError`] when the bytes are not a feed feed-rs can read.
 pub fn parse(bytes: &[u8], base_url: &str) -> Result<ParsedFeed, FeedError> {
+    parse_http(bytes, base_url, None)
+}
+
+/// Parses feed bytes as received over HTTP: the bytes are decoded to UTF-8 first
+/// ([`crate::http::decode::decode_xml`]: BOM, HTTP `charset`, XML declaration, with a
+/// fallback when the bytes contradict the declared charset), then parsed.
+///
+/// # Errors
+/// [`FeedError`] when the text is not a feed feed-rs can read.
+pub fn parse_http(
+    bytes: &[u8],
+    base_url: &str,
+    http_charset: Option<&str>,
+) -> Result<ParsedFeed, FeedError> {
+    let decoded = crate::http::decode::decode_xml(bytes, http_charset);
+    let text = decoded.text.trim_start();
+    let sy = syndication_interval(text);
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base_url))
         .sanitize_content(false)
         .id_generator(|links, title, _uri| generated_key(links, title))
         .build();
-    let feed = parser.parse(bytes).map_err(|e| FeedError(e.to_string()))?;
+    let feed = parser
+        .parse(text.as_bytes())
+        .map_err(|e| FeedError(e.to_string()))?;
+    let ttl = feed
+        .ttl
+        .filter(|t| *t > 0)
+        .map(|t| std::time::Duration::from_secs(u64::from(t) * 60));
     let entries = feed
         .entries
         .into_iter()
@@ -59,7 +85,16 @@ pub fn parse(bytes: &[u8], base_url: &str) -> Result<ParsedFeed, FeedError> {
                 .iter()
                 .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
                 .or_else(|| e.links.first())
-                .map(|l| resolve(base_url, &l.href));
+                .map(|l| resolve(base_url, &l.href))
+                // RSS 2.0: a <guid> is a permalink unless isPermaLink="false"; an entry
+                // with no <link> but an http(s) GUID is read at that address.
+                .or_else(|| {
+                    let id = e.id.trim();
+                    url::Url::parse(id)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"))
+                        .map(|u| u.to_string())
+                });
             Entry {
                 key: e.id.trim().to_string(),
                 link,
@@ -77,7 +112,40 @@ pub fn parse(bytes: &[u8], base_url: &str) -> Result<ParsedFeed, FeedError> {
     Ok(ParsedFeed {
         title: feed.title.as_ref().map(text_of).filter(|t| !t.is_empty()),
         entries,
+        min_interval: ttl.max(sy),
     })
+}
+
+static SY_PERIOD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"<(?:\w+:)?updatePeriod\s*>\s*(\w+)\s*<").expect("regex")
+});
+static SY_FREQUENCY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"<(?:\w+:)?updateFrequency\s*>\s*(\d+)\s*<").expect("regex")
+});
+
+/// The poll interval asked by the RSS 1.0 syndication module: `updatePeriod` (hourly,
+/// daily, weekly, monthly, yearly) divided by `updateFrequency` (default 1).
+fn syndication_interval(text: &str) -> Option<std::time::Duration> {
+    let mut end = text.len().min(64 * 1024);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    let period = SY_PERIOD.captures(head)?;
+    let secs: u64 = match period[1].to_ascii_lowercase().as_str() {
+        "hourly" => 3600,
+        "daily" => 86_400,
+        "weekly" => 7 * 86_400,
+        "monthly" => 30 * 86_400,
+        "yearly" => 365 * 86_400,
+        _ => return None,
+    };
+    let freq: u64 = SY_FREQUENCY
+        .captures(head)
+        .and_then(|c| c[1].parse().ok())
+        .filter(|f| *f > 0)
+        .unwrap_or(1);
+    Some(std::time::Duration::from_secs(secs / freq))
 }
 
 /// The identity of an entry without a GUID.
@@ -151,6 +219,21 @@ mod tests {
             Some("Library drops 'Quiet Hours' pilot")
         );
         assert_eq!(f.entries[1].title.as_deref(), Some("Q&A: Ferry & tram"));
+    }
+
+    #[test]
+    fn ttl_and_syndication_hints_are_read() {
+        let rss = r#"<rss version="2.0"><channel><title>T</title><ttl>120</ttl>
+<item><title>a</title><guid>1</guid></item></channel></rss>"#;
+        let f = parse(rss.as_bytes(), "https://ex.test/").unwrap();
+        assert_eq!(f.min_interval, Some(std::time::Duration::from_secs(7200)));
+        let rdf = r#"<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+ xmlns="http://purl.org/rss/1.0/" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">
+<channel rdf:about="https://ex.test/"><title>T</title><link>https://ex.test/</link>
+<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency></channel>
+<item rdf:about="https://ex.test/1"><title>a</title><link>https://ex.test/1</link></item></rdf:RDF>"#;
+        let f = parse(rdf.as_bytes(), "https://ex.test/").unwrap();
+        assert_eq!(f.min_interval, Some(std::time::Duration::from_secs(43_200)));
     }
 
     #[test]

@@ -6,14 +6,19 @@
 //! [`diff`] → [`cli`]. [`poll`] runs one cycle through them; [`text`] holds the plain-text
 //! form that hashing and diffing share.
 
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod eval;
 pub mod extract;
 pub mod feed;
+pub mod guard;
 pub mod http;
+pub mod noise;
+pub mod notify;
 pub mod poll;
 pub mod schedule;
+pub mod snapshot;
 pub mod store;
 pub mod text;

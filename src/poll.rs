@@ -5,19 +5,30 @@
 //! the article, decides with [`crate::diff`] whether a new version exists, and hands the
 //! result to [`crate::store`]. A failing feed or article is recorded and reported; the
 //! cycle goes on with the others.
+//!
+//! Fetches run concurrently (at most `politeness.global_concurrency` at once, the
+//! per-host limits applied by the fetcher) while every database write happens here, on
+//! the task that owns the [`Store`], in the order the items were listed; each article's
+//! write is one transaction.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 
 use crate::config::Config;
 use crate::diff::{self, Facts};
 use crate::extract::{self, EXTRACTOR_VERSION};
-use crate::http::{self, Fetcher};
+use crate::guard::{self, Verdict};
+use crate::http::{self, FetchError, FetchRecord, Fetcher, Request, Response, Stage};
+use crate::noise;
 use crate::schedule;
-use crate::store::{self, Article, ArticleCheck, ChangeKind, NewVersion, Store, StoreError};
-use crate::text;
+use crate::snapshot;
+use crate::store::{
+    self, Article, ArticleCheck, ChangeKind, FeedPoll, NewEvent, Store, StoreError,
+};
 
 /// Errors that stop a poll cycle: only the database failing does.
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +46,7 @@ pub enum PollError {
 pub struct FeedFailure {
     /// The feed URL.
     pub url: String,
-    /// Stage and cause.
+    /// Stage and cause (`http_status failed: HTTP 503`).
     pub error: String,
 }
 
@@ -46,6 +57,9 @@ pub struct PollReport {
     pub feeds_polled: usize,
     /// Feeds that failed.
     pub feeds_failed: Vec<FeedFailure>,
+    /// Feeds whose stored URL was updated after persistent permanent redirects:
+    /// (old URL, new URL).
+    pub feeds_moved: Vec<(String, String)>,
     /// Entries new in this cycle.
     pub new_entries: usize,
     /// Articles fetched (first archive or re-check).
@@ -69,7 +83,13 @@ pub enum CheckOutcome {
     NotModified,
     /// The server answered with a non-2xx status; nothing stored.
     HttpStatus(u16),
-    /// The fetch or the extraction failed.
+    /// A 200 that is an error, "busy" or paywall page; nothing stored.
+    SoftError(String),
+    /// The extraction collapsed against the stored version; nothing stored.
+    ExtractionFailed(String),
+    /// Not fetched: the host is backing off until then.
+    Deferred(DateTime<Utc>),
+    /// The fetch or the extraction failed (`stage failed: cause`).
     Failed(String),
 }
 
@@ -78,26 +98,10 @@ pub struct Poller {
     config: Config,
     fetcher: Fetcher,
     cancel: Arc<AtomicBool>,
+    private_feeds: Mutex<HashMap<String, bool>>,
 }
 
-/// The content hash: sha256 over the normalized title, byline, comment state and body
-/// text. Anything else in the page (scripts, nonces, ads, "updated 5 minutes ago"
-/// labels outside the body) cannot change it.
-pub fn content_hash(
-    title: Option<&str>,
-    byline: Option<&str>,
-    comments: extract::CommentState,
-    text: &str,
-) -> store::Sha256 {
-    let doc = format!(
-        "title: {}\nbyline: {}\ncomments: {}\n{}",
-        title.unwrap_or(""),
-        byline.unwrap_or(""),
-        comments.as_str(),
-        text
-    );
-    store::blob::sha256(text::normalize_for_hash(&doc).as_bytes())
-}
+type Fetched = (FetchRecord, Result<Response, FetchError>);
 
 impl Poller {
     /// A poller for `config`.
@@ -105,11 +109,12 @@ impl Poller {
     /// # Errors
     /// When the HTTP client cannot be built.
     pub fn new(config: Config) -> Result<Poller, PollError> {
-        let fetcher = Fetcher::new(&config.user_agent, config.http)?;
+        let fetcher = Fetcher::with_politeness(&config.user_agent, config.http, config.politeness)?;
         Ok(Poller {
             config,
             fetcher,
             cancel: Arc::new(AtomicBool::new(false)),
+            private_feeds: Mutex::default(),
         })
     }
 
@@ -118,129 +123,348 @@ impl Poller {
         Arc::clone(&self.cancel)
     }
 
+    /// The noise controls of an article's feed: the global ones plus the feed's own.
+    fn noise_for(&self, article: &Article) -> crate::config::Noise {
+        self.config.noise_for(article.feed_config_url.as_deref())
+    }
+
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::SeqCst)
     }
 
     /// Polls every due feed (every feed when `all`), archives the articles of new
     /// entries, then re-checks every due article (every tracked one when `all`).
+    /// `all` also overrides hosts' backoff, as an explicit request.
     ///
     /// # Errors
     /// Only a store failure; feed and article failures are in the report.
     pub async fn poll_once(&self, store: &mut Store, all: bool) -> Result<PollReport, PollError> {
         store.sync_feeds(&self.config.feeds)?;
+        self.fetcher.seed_robots(store.robots_entries()?);
+        self.fetcher.seed_backoff(store.host_backoff()?);
         let mut report = PollReport::default();
-        let mut checked_now = std::collections::HashSet::new();
-        for feed in store.due_feeds(Utc::now(), all)? {
-            if self.cancelled() {
-                report.interrupted = true;
-                return Ok(report);
-            }
-            match self.poll_feed(store, &feed).await? {
-                Ok(new_articles) => {
-                    report.feeds_polled += 1;
-                    for article_id in new_articles {
-                        if self.cancelled() {
-                            report.interrupted = true;
-                            return Ok(report);
-                        }
-                        report.new_entries += 1;
-                        let article = store.article(article_id)?;
-                        self.tally(
-                            &mut report,
-                            &article,
-                            self.check_article(store, &article).await?,
-                        );
-                        checked_now.insert(article_id);
-                    }
-                }
-                Err(error) => {
-                    tracing::debug!(feed = %feed.url, %error, "feed poll failed");
-                    report.feeds_failed.push(FeedFailure {
-                        url: feed.url.clone(),
-                        error,
-                    });
-                }
-            }
+        let result = self.cycle(store, all, &mut report).await;
+        // Whatever happened, keep what was learnt about robots.txt and hosts.
+        store.save_robots(&self.fetcher.take_new_robots())?;
+        store.save_host_backoff(&self.fetcher.backoff_state())?;
+        for r in self.fetcher.take_side_records() {
+            store.log_fetch(&r, None, None)?;
         }
-        for article in store.due_articles(Utc::now(), all)? {
-            if checked_now.contains(&article.id) {
-                continue;
-            }
-            if self.cancelled() {
-                report.interrupted = true;
-                return Ok(report);
-            }
-            self.tally(
-                &mut report,
-                &article,
-                self.check_article(store, &article).await?,
-            );
-        }
+        result?;
         Ok(report)
+    }
+
+    async fn cycle(
+        &self,
+        store: &mut Store,
+        all: bool,
+        report: &mut PollReport,
+    ) -> Result<(), PollError> {
+        let global = self.config.politeness.global_concurrency;
+        let feeds = store.due_feeds(Utc::now(), all)?;
+        let mut new_articles = Vec::new();
+        {
+            let mut results =
+                futures_util::stream::iter(feeds.into_iter().map(|feed| async move {
+                    let started = Utc::now();
+                    let fetched = self
+                        .fetcher
+                        .fetch(&Request {
+                            url: &feed.url,
+                            validators: &feed.validators,
+                            allow_private: true,
+                            force: all,
+                        })
+                        .await;
+                    (feed, started, fetched)
+                }))
+                .buffered(global);
+            while let Some((feed, started, fetched)) = results.next().await {
+                if self.cancelled() {
+                    report.interrupted = true;
+                    return Ok(());
+                }
+                let created = self.save_feed(store, &feed, started, fetched, report)?;
+                report.new_entries += created.len();
+                new_articles.extend(created);
+            }
+        }
+        let mut articles = Vec::new();
+        let mut seen = HashSet::new();
+        for id in new_articles {
+            if seen.insert(id) {
+                articles.push(store.article(id)?);
+            }
+        }
+        for a in store.due_articles(Utc::now(), all)? {
+            if seen.insert(a.id) {
+                articles.push(a);
+            }
+        }
+        let mut results =
+            futures_util::stream::iter(articles.into_iter().map(|article| async move {
+                let started = Utc::now();
+                let fetched = self.fetch_article(&article, all).await;
+                (article, started, fetched)
+            }))
+            .buffered(global);
+        while let Some((article, started, fetched)) = results.next().await {
+            if self.cancelled() {
+                report.interrupted = true;
+                return Ok(());
+            }
+            let outcome = self.save_article(store, &article, started, fetched)?;
+            self.tally(report, &article, outcome);
+        }
+        Ok(())
     }
 
     fn tally(&self, report: &mut PollReport, article: &Article, outcome: CheckOutcome) {
         report.articles_checked += 1;
         match outcome {
             CheckOutcome::NewVersion(..) => report.versions_created += 1,
-            CheckOutcome::Failed(e) => report.article_errors.push(format!("{}: {e}", article.url)),
+            CheckOutcome::Failed(e)
+            | CheckOutcome::SoftError(e)
+            | CheckOutcome::ExtractionFailed(e) => {
+                report.article_errors.push(format!("{}: {e}", article.url))
+            }
             CheckOutcome::HttpStatus(s) => report
                 .article_errors
-                .push(format!("{}: HTTP status {s}", article.url)),
-            CheckOutcome::Unchanged | CheckOutcome::NotModified => {}
+                .push(format!("{}: http_status failed: HTTP {s}", article.url)),
+            CheckOutcome::Deferred(_) | CheckOutcome::Unchanged | CheckOutcome::NotModified => {}
         }
     }
 
-    /// Fetches and parses one feed, records its new entries. The outer error is a store
-    /// failure; the inner one the feed's own failure, already recorded on the feed.
-    async fn poll_feed(
+    /// Whether the article's feed is itself on a non-public address (then its links may
+    /// be too), cached per feed URL.
+    async fn feed_is_private(&self, feed_url: &str) -> bool {
+        if let Some(v) = self.private_feeds.lock().expect("lock").get(feed_url) {
+            return *v;
+        }
+        let private = match url::Url::parse(feed_url) {
+            Ok(u) => http::address::is_private_host(&u).await,
+            Err(_) => false,
+        };
+        self.private_feeds
+            .lock()
+            .expect("lock")
+            .insert(feed_url.to_string(), private);
+        private
+    }
+
+    async fn fetch_article(&self, article: &Article, force: bool) -> Fetched {
+        let allow_private = self.config.politeness.allow_private_addresses
+            || match &article.feed_url {
+                Some(f) => self.feed_is_private(f).await,
+                None => true,
+            };
+        self.fetcher
+            .fetch(&Request {
+                url: &article.url,
+                validators: &article.validators,
+                allow_private,
+                force,
+            })
+            .await
+    }
+
+    /// Records one feed poll and its new entries; returns the articles created.
+    fn save_feed(
         &self,
         store: &mut Store,
         feed: &store::Feed,
-    ) -> Result<Result<Vec<i64>, String>, PollError> {
-        let started = Utc::now();
+        started: DateTime<Utc>,
+        (record, result): Fetched,
+        report: &mut PollReport,
+    ) -> Result<Vec<i64>, PollError> {
+        let fetch_id = store.log_fetch(&record, Some(feed.id), None)?;
         let interval = std::time::Duration::from_secs(feed.interval_secs.max(1));
-        let next = schedule::next_feed_poll(started, interval);
-        let (record, result) = self.fetcher.get(&feed.url, &feed.validators).await;
-        store.log_fetch(&record, Some(feed.id), None)?;
-        let failure = |msg: String| -> Result<Result<Vec<i64>, String>, PollError> { Ok(Err(msg)) };
+        let mut poll = FeedPoll {
+            feed_id: feed.id,
+            polled_at: started,
+            next_poll_at: schedule::next_feed_poll(started, interval),
+            status: "ok",
+            failures: 0,
+            failing_since: None,
+            error: None,
+            validators: None,
+            title: None,
+            moved: None,
+        };
         let resp = match result {
             Ok(r) => r,
+            Err(e) if e.stage == Stage::Backoff => {
+                // Nothing was sent: keep the state, come back when the host is free.
+                poll.status = &feed.status;
+                poll.failures = feed.failures;
+                poll.failing_since = feed.failing_since;
+                poll.next_poll_at = e.retry_at.unwrap_or(poll.next_poll_at);
+                let msg = e.short();
+                poll.error = Some(&msg);
+                store.save_feed_poll(&poll)?;
+                store.set_fetch_outcome(fetch_id, "deferred", None, None)?;
+                tracing::info!(feed = %feed.url, error = %msg, "feed deferred");
+                return Ok(Vec::new());
+            }
             Err(e) => {
-                let msg = format!("{} failed: {}", e.stage.as_str(), e.message);
-                store.feed_polled(feed.id, started, next, None, None, Some(&msg))?;
-                return failure(msg);
+                let status = if e.stage == Stage::Robots {
+                    "disallowed"
+                } else {
+                    "failing"
+                };
+                let msg = e.short();
+                self.feed_failed(store, feed, &mut poll, &msg, status, None, report)?;
+                return Ok(Vec::new());
             }
         };
+        if resp.status == 410 {
+            let msg = "http_status failed: HTTP 410 Gone; the feed is disabled (remove it from config.toml)".to_string();
+            self.feed_failed(store, feed, &mut poll, &msg, "gone", None, report)?;
+            return Ok(Vec::new());
+        }
+        if !resp.not_modified() && !resp.is_success() {
+            let msg = format!("http_status failed: HTTP {}", resp.status);
+            self.feed_failed(
+                store,
+                feed,
+                &mut poll,
+                &msg,
+                "failing",
+                resp.retry_after,
+                report,
+            )?;
+            return Ok(Vec::new());
+        }
+        // A permanent redirect seen at this poll: count it, move the feed once it stays.
+        let mut moved_now = None;
+        if let Some(target) = resp.permanent_redirect() {
+            let target = target.as_str();
+            let count = if feed.moved_to.as_deref() == Some(target) {
+                feed.moved_count + 1
+            } else {
+                1
+            };
+            if count >= self.config.lifecycle.moved_after {
+                moved_now = Some(target.to_string());
+            } else {
+                poll.moved = Some((target, count));
+            }
+        }
+        let mut created = Vec::new();
+        let parsed;
         if resp.not_modified() {
-            store.feed_polled(feed.id, started, next, None, None, None)?;
-            return Ok(Ok(Vec::new()));
-        }
-        if !resp.is_success() {
-            let msg = format!("HTTP status {}", resp.status);
-            store.feed_polled(feed.id, started, next, None, None, Some(&msg))?;
-            return failure(msg);
-        }
-        let parsed = match crate::feed::parse(&resp.body, resp.final_url.as_str()) {
-            Ok(p) => p,
-            Err(e) => {
-                let msg = format!("parse failed: {e}");
-                store.feed_polled(feed.id, started, next, None, None, Some(&msg))?;
-                return failure(msg);
+            store.set_fetch_outcome(fetch_id, "not_modified", None, None)?;
+        } else {
+            parsed = match crate::feed::parse_http(
+                &resp.body,
+                resp.final_url.as_str(),
+                resp.charset(),
+            ) {
+                Ok(p) => p,
+                Err(e) => {
+                    let msg = match &resp.unknown_coding {
+                        Some(c) => format!(
+                            "decode failed: unknown Content-Encoding {c:?} and the body is not a feed as sent: {e}"
+                        ),
+                        None => format!("parse failed: {e}"),
+                    };
+                    store.set_fetch_outcome(
+                        fetch_id,
+                        "error",
+                        Some(msg.split(' ').next().unwrap_or("parse")),
+                        Some(&msg),
+                    )?;
+                    self.feed_failed(store, feed, &mut poll, &msg, "failing", None, report)?;
+                    return Ok(Vec::new());
+                }
+            };
+            let mut entries = parsed.entries.clone();
+            if entries.len() > self.config.http.max_entries {
+                tracing::warn!(feed = %feed.url, entries = entries.len(), cap = self.config.http.max_entries, "feed has more entries than http.max_entries; reading the first ones");
+                entries.truncate(self.config.http.max_entries);
             }
+            created = store.record_entries(feed.id, &entries, started)?;
+            let hint = parsed.min_interval.max(resp.max_age);
+            poll.next_poll_at = schedule::next_feed_poll_hinted(started, interval, hint);
+            poll.validators = Some(&resp.validators);
+            poll.title = parsed.title.as_deref();
+            store.set_fetch_outcome(
+                fetch_id,
+                if created.is_empty() {
+                    "ok"
+                } else {
+                    "new_entries"
+                },
+                None,
+                None,
+            )?;
+            tracing::info!(feed = %feed.url, entries = entries.len(), new = created.len(), "feed polled");
+        }
+        report.feeds_polled += 1;
+        store.save_feed_poll(&poll)?;
+        if let Some(target) = moved_now {
+            if store.move_feed(feed.id, &target, started)? {
+                tracing::warn!(feed = %feed.url, to = %target, "feed moved permanently; stored URL updated (update config.toml too)");
+                report.feeds_moved.push((feed.url.clone(), target));
+            } else {
+                tracing::warn!(feed = %feed.url, to = %target, "feed moved to a URL that another feed already has; not moved");
+            }
+        }
+        Ok(created)
+    }
+
+    /// Records a failed feed poll: failures, status (dead after `lifecycle.dead_after`),
+    /// backoff and the error.
+    #[allow(clippy::too_many_arguments)]
+    fn feed_failed<'a>(
+        &self,
+        store: &mut Store,
+        feed: &store::Feed,
+        poll: &mut FeedPoll<'a>,
+        msg: &'a str,
+        status: &'static str,
+        retry_after: Option<std::time::Duration>,
+        report: &mut PollReport,
+    ) -> Result<(), PollError> {
+        let interval = std::time::Duration::from_secs(feed.interval_secs.max(1));
+        let failures = feed.failures + 1;
+        let since = feed.failing_since.unwrap_or(poll.polled_at);
+        let max = self.config.politeness.backoff_max;
+        let mut status = status;
+        let wait = match status {
+            "disallowed" => max,
+            _ => schedule::backoff(interval, failures, max, retry_after),
         };
-        let created = store.record_entries(feed.id, &parsed.entries, started)?;
-        store.feed_polled(
-            feed.id,
-            started,
-            next,
-            Some(&resp.validators),
-            parsed.title.as_deref(),
-            None,
-        )?;
-        tracing::info!(feed = %feed.url, entries = parsed.entries.len(), new = created.len(), "feed polled");
-        Ok(Ok(created))
+        if status == "failing"
+            && poll.polled_at - since >= schedule::delta(self.config.lifecycle.dead_after)
+        {
+            status = "dead";
+        }
+        poll.status = status;
+        poll.failures = failures;
+        poll.failing_since = Some(since);
+        poll.next_poll_at = poll.polled_at + schedule::delta(wait);
+        poll.error = Some(msg);
+        store.save_feed_poll(poll)?;
+        if status != feed.status && matches!(status, "gone" | "dead") {
+            store.add_event(&NewEvent {
+                article_id: None,
+                feed_id: Some(feed.id),
+                at: poll.polled_at,
+                kind: if status == "gone" {
+                    "feed_gone"
+                } else {
+                    "feed_dead"
+                },
+                detail: Some(msg),
+            })?;
+        }
+        tracing::warn!(feed = %feed.url, error = %msg, status = %status, "feed poll failed");
+        report.feeds_failed.push(FeedFailure {
+            url: feed.url.clone(),
+            error: msg.to_string(),
+        });
+        Ok(())
     }
 
     /// Fetches one article and stores a new version when its content changed.
@@ -253,6 +477,19 @@ impl Poller {
         article: &Article,
     ) -> Result<CheckOutcome, PollError> {
         let started = Utc::now();
+        let fetched = self.fetch_article(article, false).await;
+        self.save_article(store, article, started, fetched)
+    }
+
+    /// Judges a fetched article and writes the outcome in one transaction.
+    fn save_article(
+        &self,
+        store: &mut Store,
+        article: &Article,
+        started: DateTime<Utc>,
+        (record, result): Fetched,
+    ) -> Result<CheckOutcome, PollError> {
+        let fetch_id = store.log_fetch(&record, article.feed_id, Some(article.id))?;
         let interval = article
             .feed_interval_secs
             .map_or(self.config.interval, std::time::Duration::from_secs);
@@ -262,8 +499,6 @@ impl Poller {
             interval,
             &self.config.recheck,
         );
-        let (record, result) = self.fetcher.get(&article.url, &article.validators).await;
-        store.log_fetch(&record, article.feed_id, Some(article.id))?;
         let mut check = ArticleCheck {
             article_id: article.id,
             checked_at: started,
@@ -272,96 +507,198 @@ impl Poller {
             raw_sha256: None,
             error: None,
             version: None,
+            status: None,
+            event: None,
+        };
+        let removed = article.status == "removed";
+        let restore = |check: &mut ArticleCheck<'_>| {
+            if removed {
+                check.status = Some("ok");
+                check.event = Some(("restored", "available again"));
+            }
         };
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
-                let msg = format!("{} failed: {}", e.stage.as_str(), e.message);
+                let msg = e.short();
                 tracing::debug!(article = %article.url, error = %msg, "article fetch failed");
                 check.error = Some(&msg);
+                let outcome = match e.stage {
+                    Stage::Backoff => {
+                        let at = e.retry_at.unwrap_or(started);
+                        check.next_check_at = Some(at);
+                        store.save_check(&check)?;
+                        store.set_fetch_outcome(fetch_id, "deferred", None, None)?;
+                        return Ok(CheckOutcome::Deferred(at));
+                    }
+                    Stage::Robots => "disallowed",
+                    _ => "error",
+                };
                 store.save_check(&check)?;
+                store.set_fetch_outcome(fetch_id, outcome, None, None)?;
                 return Ok(CheckOutcome::Failed(msg));
             }
         };
         if resp.not_modified() {
+            restore(&mut check);
             store.save_check(&check)?;
+            store.set_fetch_outcome(fetch_id, "not_modified", None, None)?;
             return Ok(CheckOutcome::NotModified);
         }
         if !resp.is_success() {
-            let msg = format!("HTTP status {}", resp.status);
+            let msg = format!("http_status failed: HTTP {}", resp.status);
             check.error = Some(&msg);
+            let mut outcome = "error";
+            let detail = format!("unavailable (HTTP {})", resp.status);
+            if matches!(resp.status, 404 | 410) {
+                outcome = "removed";
+                if !removed && store.latest_version(article.id)?.is_some() {
+                    check.status = Some("removed");
+                    check.event = Some(("removed", &detail));
+                }
+            }
+            if let Some(wait) = resp.retry_after {
+                let at = started + schedule::delta(wait);
+                check.next_check_at = check.next_check_at.map(|n| n.max(at));
+            }
             store.save_check(&check)?;
+            store.set_fetch_outcome(fetch_id, outcome, Some("http_status"), None)?;
             return Ok(CheckOutcome::HttpStatus(resp.status));
         }
         let raw_sha = store::blob::sha256(&resp.body);
-        check.validators = Some(&resp.validators);
-        check.raw_sha256 = Some(raw_sha);
+        // An article moved for good (301/308): recorded once per new address, on the
+        // same article, which keeps its identity and history.
+        let moved = resp
+            .permanent_redirect()
+            .map(|to| format!("{} -> {to}", article.url));
+        if let Some(detail) = moved.as_deref()
+            && check.event.is_none()
+            && store
+                .article_events(article.id)?
+                .iter()
+                .find(|e| e.kind == "redirected")
+                .is_none_or(|e| e.detail.as_deref() != Some(detail))
+        {
+            check.event = Some(("redirected", detail));
+        }
         let latest = store.latest_version(article.id)?;
         if latest
             .as_ref()
             .is_some_and(|v| v.extractor_version == EXTRACTOR_VERSION)
             && article.last_raw_sha256 == Some(raw_sha)
         {
+            check.validators = Some(&resp.validators);
+            restore(&mut check);
             store.save_check(&check)?;
+            store.set_fetch_outcome(fetch_id, "unchanged", None, None)?;
             return Ok(CheckOutcome::NotModified);
         }
+        let noise = self.noise_for(article);
         let decoded = http::decode::decode_html(&resp.body, resp.charset());
-        let extracted = match extract::extract(&decoded.text, resp.final_url.as_str()) {
-            Ok(x) => x,
-            Err(e) => {
-                let msg = format!("extraction failed: {e}");
+        let page_text = guard::page_text(&decoded.text);
+        let prev_len = match &latest {
+            Some(v) => Some(store.blob_text(&v.text_sha256)?.chars().count()),
+            None => None,
+        };
+        let extracted = extract::extract_with(
+            &decoded.text,
+            resp.final_url.as_str(),
+            &noise.drop_selectors,
+        );
+        let new_len = extracted.as_ref().ok().map(|x| x.text.chars().count());
+        let verdict = guard::judge(&page_text, new_len, prev_len);
+        let extracted = match (extracted, verdict) {
+            (_, Verdict::SoftError(why)) => {
+                let msg = format!("extract failed: soft error page, not an article: {why}");
+                tracing::info!(article = %article.url, error = %msg, "soft error page");
+                check.error = Some(&msg);
+                store.save_check(&check)?;
+                store.set_fetch_outcome(fetch_id, "soft_error", Some("extract"), Some(&msg))?;
+                return Ok(CheckOutcome::SoftError(msg));
+            }
+            (_, Verdict::Collapsed(why)) => {
+                let msg = format!("extract failed: {why}");
+                tracing::warn!(article = %article.url, error = %msg, "extraction collapsed");
+                check.error = Some(&msg);
+                check.event = Some(("extraction_failed", &why));
+                store.save_check(&check)?;
+                store.set_fetch_outcome(
+                    fetch_id,
+                    "extraction_failed",
+                    Some("extract"),
+                    Some(&msg),
+                )?;
+                return Ok(CheckOutcome::ExtractionFailed(msg));
+            }
+            (Ok(x), Verdict::Usable) => x,
+            (Err(e), Verdict::Usable) => {
+                let msg = match &resp.unknown_coding {
+                    Some(c) => format!("decode failed: unknown Content-Encoding {c:?}: {e}"),
+                    None => format!("extract failed: {e}"),
+                };
                 tracing::debug!(article = %article.url, error = %msg, "extraction failed");
                 check.error = Some(&msg);
                 store.save_check(&check)?;
+                store.set_fetch_outcome(fetch_id, "error", Some("extract"), Some(&msg))?;
                 return Ok(CheckOutcome::Failed(msg));
             }
         };
-        let title = extracted
-            .title
-            .as_deref()
-            .or(article.entry.title.as_deref());
-        let byline = extracted
-            .byline
-            .as_deref()
-            .or(article.entry.author.as_deref());
-        let published = extracted.published.or(article.entry.published);
-        let published_s = published.map(store::fmt_time);
-        let content_sha = content_hash(title, byline, extracted.comments, &extracted.text);
+        check.validators = Some(&resp.validators);
+        check.raw_sha256 = Some(raw_sha);
+        restore(&mut check);
+        // Compare like with like: a latest version made by an older extractor is rebuilt
+        // from its raw page with this one first, so an upgrade is not an edit.
+        let latest = match latest {
+            Some(v) if v.extractor_version != EXTRACTOR_VERSION => {
+                match snapshot::reextract(store, article, &v, &noise, false) {
+                    Ok(_) => Some(store.version(v.id)?),
+                    Err(snapshot::ReextractError::Store(e)) => return Err(e.into()),
+                    Err(e) => {
+                        tracing::warn!(article = %article.url, version = v.id, error = %e, "re-extraction failed");
+                        Some(v)
+                    }
+                }
+            }
+            other => other,
+        };
+        let snap = snapshot::build(extracted, &article.entry, &noise);
         if latest
             .as_ref()
-            .is_some_and(|v| v.content_sha256 == hex::encode(content_sha))
+            .is_some_and(|v| v.content_sha256 == hex::encode(snap.content_sha256))
         {
             store.save_check(&check)?;
+            store.set_fetch_outcome(fetch_id, "unchanged", None, None)?;
             return Ok(CheckOutcome::Unchanged);
         }
-        let body_sha = store::blob::sha256(text::normalize_for_hash(&extracted.text).as_bytes());
-        let body_hex = hex::encode(body_sha);
+        let body_hex = hex::encode(snap.body_sha256);
+        let published_s = snap.published.map(store::fmt_time);
         let facts = Facts {
-            title,
-            byline,
+            title: snap.title.as_deref(),
+            byline: snap.byline.as_deref(),
             published: published_s.as_deref(),
-            comments: extracted.comments,
+            comments: snap.extracted.comments,
             body_sha256: &body_hex,
         };
         let kinds = diff::change_kinds(latest.as_ref().map(Facts::from).as_ref(), &facts);
-        check.version = Some(NewVersion {
-            raw: &resp.body,
-            html: &extracted.html,
-            text: &extracted.text,
-            content_sha256: content_sha,
-            body_sha256: body_sha,
-            title,
-            byline,
-            published,
-            canonical_url: extracted.canonical_url.as_deref(),
-            lang: extracted.lang.as_deref(),
-            comments: extracted.comments,
-            changes: &kinds,
-            extractor_version: EXTRACTOR_VERSION,
-        });
+        let suppressed = noise::suppression(
+            &noise,
+            store,
+            article.id,
+            &hex::encode(snap.content_sha256),
+            latest.as_ref(),
+            &kinds,
+            &snap.extracted.text,
+        )?;
+        check.version = Some(snap.as_new_version(
+            &resp.body,
+            &kinds,
+            suppressed,
+            Some(decoded.encoding.name()),
+        ));
         let id = store
             .save_check(&check)?
             .expect("a check with a version stores it");
+        store.set_fetch_outcome(fetch_id, "new_version", None, None)?;
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
         tracing::info!(article = %article.url, version = id, changes = ?names, "new version");
         Ok(CheckOutcome::NewVersion(id, kinds))

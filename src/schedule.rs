@@ -17,6 +17,34 @@ pub fn next_feed_poll(polled_at: DateTime<Utc>, interval: std::time::Duration) -
     polled_at + delta(interval)
 }
 
+/// The time of a feed's next successful poll: `interval` after `polled_at`, or later when
+/// the feed or the server asks for less frequent polls (`hint`: RSS `<ttl>`,
+/// `sy:updatePeriod`/`sy:updateFrequency`, `Cache-Control: max-age`). A hint never makes
+/// polls more frequent than configured.
+pub fn next_feed_poll_hinted(
+    polled_at: DateTime<Utc>,
+    interval: std::time::Duration,
+    hint: Option<std::time::Duration>,
+) -> DateTime<Utc> {
+    polled_at + delta(hint.map_or(interval, |h| h.max(interval)))
+}
+
+/// The wait after the `failures`-th failure in a row: `base`, doubled at each further
+/// failure, times a jitter factor in [1, 1.25) so that many feeds failing together do
+/// not come back together, capped at `max`; never shorter than `retry_after` (the
+/// server's `Retry-After`, RFC 9110 §10.2.3), which may exceed the cap.
+pub fn backoff(
+    base: std::time::Duration,
+    failures: u32,
+    max: std::time::Duration,
+    retry_after: Option<std::time::Duration>,
+) -> std::time::Duration {
+    let doublings = failures.saturating_sub(1).min(30);
+    let raw = base.saturating_mul(1u32 << doublings);
+    let jittered = raw.mul_f64(1.0 + fastrand::f64() * 0.25).min(max);
+    jittered.max(retry_after.unwrap_or_default())
+}
+
 /// The time of an article's next re-check after one at `checked_at`, or `None` when the
 /// article has aged past `recheck.stop_after` and is no longer re-checked.
 ///
@@ -115,6 +143,40 @@ mod tests {
                 &RECHECK
             ),
             None
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap_and_honours_retry_after() {
+        use std::time::Duration as D;
+        let base = D::from_secs(60);
+        let max = D::from_secs(3600);
+        for (n, lo) in [(1u32, 60u64), (2, 120), (3, 240), (4, 480)] {
+            let b = backoff(base, n, max, None);
+            assert!(
+                b >= D::from_secs(lo) && b < D::from_secs(lo * 5 / 4),
+                "{n}: {b:?}"
+            );
+        }
+        assert_eq!(backoff(base, 20, max, None), max);
+        assert_eq!(
+            backoff(base, 1, max, Some(D::from_secs(7200))),
+            D::from_secs(7200)
+        );
+    }
+
+    #[test]
+    fn feed_hints_only_lengthen_the_interval() {
+        let t = Utc::now();
+        let i = std::time::Duration::from_secs(1800);
+        assert_eq!(next_feed_poll_hinted(t, i, None), t + delta(i));
+        assert_eq!(
+            next_feed_poll_hinted(t, i, Some(std::time::Duration::from_secs(60))),
+            t + delta(i)
+        );
+        assert_eq!(
+            next_feed_poll_hinted(t, i, Some(std::time::Duration::from_secs(7200))),
+            t + TimeDelta::hours(2)
         );
     }
 }

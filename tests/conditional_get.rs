@@ -46,7 +46,10 @@ fn unchanged_feed_and_article_answer_304_and_store_nothing() {
     let db = w.dir.path().join("stet.db");
 
     w.ok(&["poll", "--all"]);
+    // robots.txt is asked for first (RFC 9309), once: it is cached for a day.
     let first = server.seen();
+    assert_eq!(first[0].path, "/robots.txt");
+    let first: Vec<_> = first.into_iter().skip(1).collect();
     assert_eq!(first.len(), 2, "{first:?}");
     assert!(!first[0].headers.contains_key("if-none-match"));
     assert!(first.iter().all(|r| r.status == 200));
@@ -76,8 +79,8 @@ fn unchanged_feed_and_article_answer_304_and_store_nothing() {
     assert_eq!(count(&db, "entries"), entries);
     assert_eq!(count(&db, "versions"), versions);
     assert_eq!(count(&db, "blobs"), blobs);
-    // Every HTTP attempt is in the fetch log.
-    assert_eq!(count(&db, "fetches"), 4);
+    // Every HTTP attempt is in the fetch log (robots.txt once).
+    assert_eq!(count(&db, "fetches"), 5);
 
     // Nothing is due right after a poll: a plain `poll` fetches nothing.
     server.clear_seen();

@@ -33,6 +33,16 @@ fn changes(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The `-` and `+` lines of a unified diff, without its `---`/`+++` header.
+fn changed_lines(diff: &str) -> Vec<&str> {
+    diff.lines()
+        .filter(|l| {
+            (l.starts_with('-') && !l.starts_with("---"))
+                || (l.starts_with('+') && !l.starts_with("+++"))
+        })
+        .collect()
+}
+
 #[test]
 fn edited_article_then_comments_closed() {
     let server = TestServer::start();
@@ -121,13 +131,7 @@ fn edited_article_then_comments_closed() {
         v[2]["id"].as_i64().unwrap().to_string(),
     );
     let diff = w.ok(&["diff", &v1, &v2]);
-    let changed: Vec<&str> = diff
-        .lines()
-        .filter(|l| {
-            (l.starts_with('-') && !l.starts_with("---"))
-                || (l.starts_with('+') && !l.starts_with("+++"))
-        })
-        .collect();
+    let changed = changed_lines(&diff);
     assert_eq!(
         changed,
         [
@@ -138,13 +142,7 @@ fn edited_article_then_comments_closed() {
     );
     // `stet diff ARTICLE` compares the last two versions: only the comment state.
     let diff = w.ok(&["diff", &article_url]);
-    let changed: Vec<&str> = diff
-        .lines()
-        .filter(|l| {
-            (l.starts_with('-') && !l.starts_with("---"))
-                || (l.starts_with('+') && !l.starts_with("+++"))
-        })
-        .collect();
+    let changed = changed_lines(&diff);
     assert_eq!(changed, ["-Comments: open", "+Comments: closed"], "{diff}");
     let word = w.ok(&["diff", &v1, &v2, "--format", "word"]);
     assert!(word.contains("[-2,500-]{+around 2,000+}"), "{word}");

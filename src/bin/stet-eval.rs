@@ -97,7 +97,7 @@ fn main() -> anyhow::Result<()> {
             let case = args.dir.join(id);
             let expected = std::fs::read_to_string(case.join("expected.html"))?;
             let source = std::fs::read_to_string(case.join("source.html"))?;
-            let x = stet::extract::extract_with(&source, eval::MOZILLA_URL, &rules)?;
+            let x = stet::extract::extract_with_rules(&source, eval::MOZILLA_URL, &[], &rules)?;
             std::fs::create_dir_all(out)?;
             std::fs::write(
                 out.join("expected.txt"),

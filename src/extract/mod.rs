@@ -110,19 +110,39 @@ const NAVIGATION: &str = "nav, [role='navigation']";
 /// # Errors
 /// [`ExtractError::NoArticle`] when no body is found.
 pub fn extract(html: &str, url: &str) -> Result<Extracted, ExtractError> {
-    extract_with(html, url, &clean::Rules::default())
+    extract_with(html, url, &[])
 }
 
-/// [`extract`] with a chosen set of boilerplate rules (for measuring them one by one).
+/// As [`extract`], after removing the elements matched by `drop_selectors` (CSS
+/// selectors from the configuration's noise controls; invalid ones are skipped).
 ///
 /// # Errors
-/// [`ExtractError::NoArticle`] when no body is found.
+/// As [`extract`].
 pub fn extract_with(
     html: &str,
     url: &str,
+    drop_selectors: &[String],
+) -> Result<Extracted, ExtractError> {
+    extract_with_rules(html, url, drop_selectors, &clean::Rules::default())
+}
+
+/// As [`extract_with`], with a chosen set of boilerplate rules ([`clean::Rules`]), so
+/// that `stet-eval` can measure the rules one by one.
+///
+/// # Errors
+/// As [`extract`].
+pub fn extract_with_rules(
+    html: &str,
+    url: &str,
+    drop_selectors: &[String],
     rules: &clean::Rules,
 ) -> Result<Extracted, ExtractError> {
     let doc = Document::from(html);
+    for sel in drop_selectors {
+        if let Some(found) = doc.try_select(sel) {
+            found.remove();
+        }
+    }
     let comments = comments::detect(&doc);
     let canonical_url = first_attr(
         &doc,

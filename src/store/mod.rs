@@ -12,6 +12,8 @@
 //! The store never fetches anything; it is given what to keep.
 
 pub mod blob;
+pub mod changes;
+pub mod outbox;
 
 use std::path::Path;
 use std::sync::LazyLock;
@@ -22,7 +24,8 @@ use rusqlite_migration::{M, Migrations};
 use serde::Serialize;
 
 use crate::extract::CommentState;
-use crate::http::{FetchRecord, Validators};
+use crate::http::robots::RobotsEntry;
+use crate::http::{FetchRecord, HostBackoff, Validators};
 
 /// A sha256 digest.
 pub type Sha256 = [u8; 32];
@@ -52,9 +55,11 @@ pub enum StoreError {
 type Result<T> = std::result::Result<T, StoreError>;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![M::up(include_str!(
-        "../../migrations/0001_initial.sql"
-    ))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_initial.sql")),
+        M::up(include_str!("../../migrations/0002_fetching.sql")),
+        M::up(include_str!("../../migrations/0003_reports.sql")),
+    ])
 });
 
 /// What changed between a version and the one before it.
@@ -126,6 +131,76 @@ pub struct Feed {
     pub last_error: Option<String>,
     /// Next poll (None: due now).
     pub next_poll_at: Option<DateTime<Utc>>,
+    /// The URL as written in config.toml (differs from `url` after a move).
+    pub config_url: String,
+    /// `ok`, `failing`, `dead`, `gone` or `disallowed` (see migration 0002).
+    pub status: String,
+    /// Consecutive failed polls.
+    pub failures: u32,
+    /// Start of the current run of failures.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Target of the permanent redirect seen at the last polls, if any.
+    pub moved_to: Option<String>,
+    /// Polls in a row that saw that redirect.
+    pub moved_count: u32,
+}
+
+/// The outcome of one feed poll, written in one statement.
+#[derive(Debug, Clone)]
+pub struct FeedPoll<'a> {
+    /// The feed.
+    pub feed_id: i64,
+    /// When the poll's fetch started.
+    pub polled_at: DateTime<Utc>,
+    /// When to poll next.
+    pub next_poll_at: DateTime<Utc>,
+    /// New status (`ok`, `failing`, `dead`, `gone`, `disallowed`).
+    pub status: &'a str,
+    /// Consecutive failures after this poll (0 on success).
+    pub failures: u32,
+    /// Start of the current run of failures (None on success).
+    pub failing_since: Option<DateTime<Utc>>,
+    /// The error (`stage failed: cause`), None on success.
+    pub error: Option<&'a str>,
+    /// Validators to keep (from a 200).
+    pub validators: Option<&'a Validators>,
+    /// The feed's title, when parsed.
+    pub title: Option<&'a str>,
+    /// Permanent redirect target seen, and in how many polls in a row.
+    pub moved: Option<(&'a str, u32)>,
+}
+
+/// A status event (migration 0002, table `events`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// Row id.
+    pub id: i64,
+    /// The article, for an article event.
+    pub article_id: Option<i64>,
+    /// The article's feed, or the feed of a feed event.
+    pub feed_id: Option<i64>,
+    /// RFC 3339 time of the fetch that saw it.
+    pub at: String,
+    /// `removed`, `restored`, `extraction_failed`, `redirected`, `feed_moved`,
+    /// `feed_gone`, `feed_dead`.
+    pub kind: String,
+    /// Cause in words ("unavailable (HTTP 404)").
+    pub detail: Option<String>,
+}
+
+/// A status event to record.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    /// The article, for an article event.
+    pub article_id: Option<i64>,
+    /// The feed.
+    pub feed_id: Option<i64>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Kind (see [`Event::kind`]).
+    pub kind: &'a str,
+    /// Cause in words.
+    pub detail: Option<&'a str>,
 }
 
 /// An article as stored, with its re-check state.
@@ -139,6 +214,8 @@ pub struct Article {
     pub feed_id: Option<i64>,
     /// That feed's poll interval in seconds (drives fresh re-checks).
     pub feed_interval_secs: Option<u64>,
+    /// That feed's URL as config.toml names it (before any permanent redirect).
+    pub feed_config_url: Option<String>,
     /// When stet first saw it.
     pub first_seen: DateTime<Utc>,
     /// Validators from the last 200 response.
@@ -147,6 +224,10 @@ pub struct Article {
     pub last_raw_sha256: Option<Sha256>,
     /// Feed entry metadata, the fallback when the page lacks its own.
     pub entry: EntryMeta,
+    /// URL of the feed that first listed it.
+    pub feed_url: Option<String>,
+    /// `ok`, or `removed` after a 404/410 of an article that had versions.
+    pub status: String,
 }
 
 /// Feed entry metadata kept with an article.
@@ -217,6 +298,10 @@ pub struct Version {
     pub changes: Vec<ChangeKind>,
     /// Extractor version that produced it.
     pub extractor_version: u32,
+    /// Why it is not reported as a change, or None when it is.
+    pub suppressed: Option<String>,
+    /// The encoding the raw page was decoded with (WHATWG name).
+    pub encoding: Option<String>,
 }
 
 /// A new version to store.
@@ -248,6 +333,11 @@ pub struct NewVersion<'a> {
     pub changes: &'a [ChangeKind],
     /// Extractor version.
     pub extractor_version: u32,
+    /// Why the version is not reported as a change (`seen_before`, `below_min_size`), or
+    /// None when it is.
+    pub suppressed: Option<&'a str>,
+    /// The encoding the raw page was decoded with (WHATWG name).
+    pub encoding: Option<&'a str>,
 }
 
 /// The outcome of one check of an article, written in one transaction.
@@ -267,6 +357,10 @@ pub struct ArticleCheck<'a> {
     pub error: Option<&'a str>,
     /// A new version, when the content changed.
     pub version: Option<NewVersion<'a>>,
+    /// A new article status (`ok`, `removed`), when it changes.
+    pub status: Option<&'a str>,
+    /// A status event to record with the check: kind and detail.
+    pub event: Option<(&'a str, &'a str)>,
 }
 
 /// The SQLite store.
@@ -301,11 +395,31 @@ impl Store {
 
     fn init(mut conn: Connection) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Two processes opening a new database at once (the daemon and a command) race:
+        // switching to WAL needs a moment alone, and both see the schema unmigrated, so
+        // the loser's CREATE TABLE fails. The loser waits and tries again; by then the
+        // schema is current and there is nothing left to do.
+        let mut attempt = 0;
+        loop {
+            match Self::prepare(&mut conn) {
+                Ok(()) => return Ok(Store { conn }),
+                Err(e) => {
+                    attempt += 1;
+                    if attempt >= 10 {
+                        return Err(e);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20 * attempt));
+                }
+            }
+        }
+    }
+
+    fn prepare(conn: &mut Connection) -> Result<()> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        MIGRATIONS.to_latest(&mut conn)?;
-        Ok(Store { conn })
+        MIGRATIONS.to_latest(conn)?;
+        Ok(())
     }
 
     /// The schema version (number of migrations applied).
@@ -328,13 +442,22 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute("UPDATE feeds SET active = 0", [])?;
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO feeds (url, name, interval_secs, active) VALUES (?1, ?2, ?3, 1)
+            // A feed moved by a permanent redirect keeps its config URL as the key.
+            let mut update = tx.prepare_cached(
+                "UPDATE feeds SET name = ?2, interval_secs = ?3, active = 1
+                 WHERE config_url = ?1 OR (config_url IS NULL AND url = ?1)",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO feeds (url, config_url, name, interval_secs, active)
+                 VALUES (?1, ?1, ?2, ?3, 1)
                  ON CONFLICT(url) DO UPDATE SET name = excluded.name,
                    interval_secs = excluded.interval_secs, active = 1",
             )?;
             for f in feeds {
-                stmt.execute(params![f.url, f.name, f.interval.as_secs() as i64])?;
+                let p = params![f.url, f.name, f.interval.as_secs() as i64];
+                if update.execute(p)? == 0 {
+                    insert.execute(p)?;
+                }
             }
         }
         tx.commit()?;
@@ -356,6 +479,14 @@ impl Store {
             last_success_at: parse_stored_time(r.get("last_success_at")?),
             last_error: r.get("last_error")?,
             next_poll_at: parse_stored_time(r.get("next_poll_at")?),
+            config_url: r
+                .get::<_, Option<String>>("config_url")?
+                .unwrap_or(r.get("url")?),
+            status: r.get("status")?,
+            failures: r.get::<_, i64>("failures")? as u32,
+            failing_since: parse_stored_time(r.get("failing_since")?),
+            moved_to: r.get("moved_to")?,
+            moved_count: r.get::<_, i64>("moved_count")? as u32,
         })
     }
 
@@ -365,7 +496,7 @@ impl Store {
     /// On an SQLite error.
     pub fn due_feeds(&self, now: DateTime<Utc>, all: bool) -> Result<Vec<Feed>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT * FROM feeds WHERE active = 1
+            "SELECT * FROM feeds WHERE active = 1 AND status != 'gone'
                AND (?1 OR next_poll_at IS NULL OR next_poll_at <= ?2) ORDER BY id",
         )?;
         let rows = stmt.query_map(params![all, fmt_time(now)], Self::feed_from_row)?;
@@ -384,49 +515,208 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Records a poll of a feed: its time, outcome and next poll. On success
-    /// (`error` None) the validators and title are kept when given.
+    /// Records the outcome of a feed poll (status, failures, schedule, error, validators,
+    /// title and any permanent redirect seen).
     ///
     /// # Errors
     /// On an SQLite error.
-    pub fn feed_polled(
-        &mut self,
-        feed_id: i64,
-        polled_at: DateTime<Utc>,
-        next_poll_at: DateTime<Utc>,
-        validators: Option<&Validators>,
-        title: Option<&str>,
-        error: Option<&str>,
-    ) -> Result<()> {
-        let at = fmt_time(polled_at);
-        let next = fmt_time(next_poll_at);
-        match error {
-            Some(err) => {
-                self.conn.execute(
-                    "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_error = ?4 WHERE id = ?1",
-                    params![feed_id, at, next, err],
-                )?;
-            }
-            None => {
-                self.conn.execute(
-                    "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_success_at = ?2,
-                       last_error = NULL,
-                       etag = CASE WHEN ?4 THEN ?5 ELSE etag END,
-                       last_modified = CASE WHEN ?4 THEN ?6 ELSE last_modified END,
-                       title = COALESCE(?7, title)
-                     WHERE id = ?1",
-                    params![
-                        feed_id,
-                        at,
-                        next,
-                        validators.is_some(),
-                        validators.and_then(|v| v.etag.as_deref()),
-                        validators.and_then(|v| v.last_modified.as_deref()),
-                        title
-                    ],
-                )?;
+    pub fn save_feed_poll(&mut self, p: &FeedPoll<'_>) -> Result<()> {
+        let ok = p.error.is_none();
+        self.conn
+            .prepare_cached(
+                "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, status = ?4,
+                   failures = ?5, failing_since = ?6, last_error = ?7,
+                   last_success_at = CASE WHEN ?8 THEN ?2 ELSE last_success_at END,
+                   etag = CASE WHEN ?9 THEN ?10 ELSE etag END,
+                   last_modified = CASE WHEN ?9 THEN ?11 ELSE last_modified END,
+                   title = COALESCE(?12, title),
+                   moved_to = ?13, moved_count = ?14
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                p.feed_id,
+                fmt_time(p.polled_at),
+                fmt_time(p.next_poll_at),
+                p.status,
+                p.failures,
+                p.failing_since.map(fmt_time),
+                p.error,
+                ok,
+                p.validators.is_some(),
+                p.validators.and_then(|v| v.etag.as_deref()),
+                p.validators.and_then(|v| v.last_modified.as_deref()),
+                p.title,
+                p.moved.map(|m| m.0),
+                p.moved.map_or(0, |m| m.1),
+            ])?;
+        Ok(())
+    }
+
+    /// Moves a feed to `new_url` after a persistent permanent redirect, keeping its
+    /// config URL, and records a `feed_moved` event. Returns false (and changes
+    /// nothing) when another feed already has that URL.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn move_feed(&mut self, feed_id: i64, new_url: &str, at: DateTime<Utc>) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let taken = tx
+            .query_row(
+                "SELECT 1 FROM feeds WHERE url = ?1 AND id != ?2",
+                params![new_url, feed_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if taken {
+            return Ok(false);
+        }
+        let old: String = tx.query_row("SELECT url FROM feeds WHERE id = ?1", [feed_id], |r| {
+            r.get(0)
+        })?;
+        tx.execute(
+            "UPDATE feeds SET url = ?2, moved_to = NULL, moved_count = 0,
+               etag = NULL, last_modified = NULL WHERE id = ?1",
+            params![feed_id, new_url],
+        )?;
+        let detail = format!("{old} -> {new_url}");
+        insert_event(
+            &tx,
+            &NewEvent {
+                article_id: None,
+                feed_id: Some(feed_id),
+                at,
+                kind: "feed_moved",
+                detail: Some(&detail),
+            },
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Records a status event.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn add_event(&mut self, e: &NewEvent<'_>) -> Result<i64> {
+        insert_event(&self.conn, e)
+    }
+
+    /// Status events, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn events(&self, limit: usize) -> Result<Vec<Event>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT * FROM events ORDER BY at DESC, id DESC LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], event_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The status events of one article, newest first.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn article_events(&self, article_id: i64) -> Result<Vec<Event>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT * FROM events WHERE article_id = ?1 ORDER BY at DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([article_id], event_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Cached robots.txt files.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn robots_entries(&self) -> Result<Vec<RobotsEntry>> {
+        let mut stmt = self.conn.prepare_cached("SELECT * FROM robots")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(RobotsEntry {
+                origin: r.get("origin")?,
+                fetched_at: parse_stored_time(r.get("fetched_at")?).unwrap_or_default(),
+                status: r.get("status")?,
+                body: r.get("body")?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Stores fetched robots.txt files, replacing older ones of the same origin.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn save_robots(&mut self, entries: &[RobotsEntry]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO robots (origin, fetched_at, status, body)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for e in entries {
+                stmt.execute(params![e.origin, fmt_time(e.fetched_at), e.status, e.body])?;
             }
         }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Per-host backoff state.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn host_backoff(&self) -> Result<Vec<(String, HostBackoff)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT * FROM hosts")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>("host")?,
+                HostBackoff {
+                    failures: r.get::<_, i64>("failures")? as u32,
+                    blocked_until: parse_stored_time(r.get("blocked_until")?),
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces the per-host backoff state.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn save_host_backoff(&mut self, hosts: &[(String, HostBackoff)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM hosts", [])?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO hosts (host, failures, blocked_until) VALUES (?1, ?2, ?3)",
+            )?;
+            for (h, b) in hosts {
+                stmt.execute(params![h, b.failures, b.blocked_until.map(fmt_time)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets what became of a logged fetch (`soft_error`, `extraction_failed`, ...), and
+    /// the stage and cause when it failed after the fetch itself.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn set_fetch_outcome(
+        &mut self,
+        fetch_id: i64,
+        outcome: &str,
+        stage: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE fetches SET outcome = ?2, stage = COALESCE(?3, stage),
+                   error = COALESCE(?4, error) WHERE id = ?1",
+            )?
+            .execute(params![fetch_id, outcome, stage, error])?;
         Ok(())
     }
 
@@ -500,6 +790,7 @@ impl Store {
             url: r.get("url")?,
             feed_id: r.get("feed_id")?,
             feed_interval_secs: r.get::<_, Option<i64>>("interval_secs")?.map(|s| s as u64),
+            feed_config_url: r.get("feed_config_url")?,
             first_seen: parse_stored_time(r.get("first_seen")?).unwrap_or_default(),
             validators: Validators {
                 etag: r.get("etag")?,
@@ -513,6 +804,8 @@ impl Store {
                 author: r.get("entry_author")?,
                 published: parse_stored_time(r.get("entry_published")?),
             },
+            feed_url: r.get("feed_url")?,
+            status: r.get("status")?,
         })
     }
 
@@ -523,7 +816,7 @@ impl Store {
     pub fn article(&self, id: i64) -> Result<Article> {
         self.conn
             .prepare_cached(
-                "SELECT a.*, f.interval_secs FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+                "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
                  WHERE a.id = ?1",
             )?
             .query_row([id], Self::article_from_row)
@@ -538,10 +831,10 @@ impl Store {
     /// On an SQLite error.
     pub fn due_articles(&self, now: DateTime<Utc>, all: bool) -> Result<Vec<Article>> {
         let sql = if all {
-            "SELECT a.*, f.interval_secs FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+            "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
              WHERE a.next_check_at IS NOT NULL ORDER BY a.id"
         } else {
-            "SELECT a.*, f.interval_secs FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+            "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
              WHERE a.next_check_at IS NOT NULL AND a.next_check_at <= ?1
              ORDER BY a.next_check_at, a.id"
         };
@@ -592,8 +885,9 @@ impl Store {
             tx.prepare_cached(
                 "INSERT INTO versions (article_id, fetched_at, content_sha256, body_sha256,
                    raw_sha256, html_sha256, text_sha256, title, byline, published,
-                   canonical_url, lang, comments, changes, extractor_version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                   canonical_url, lang, comments, changes, extractor_version, reported, suppressed,
+                   encoding)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             )?
             .execute(params![
                 check.article_id,
@@ -610,12 +904,38 @@ impl Store {
                 v.lang,
                 v.comments.as_str(),
                 changes,
-                v.extractor_version
+                v.extractor_version,
+                v.suppressed.is_none(),
+                v.suppressed,
+                v.encoding
             ])?;
             version_id = Some(tx.last_insert_rowid());
             tx.execute(
                 "UPDATE articles SET last_changed = ?2 WHERE id = ?1",
                 params![check.article_id, at],
+            )?;
+        }
+        if let Some(status) = check.status {
+            tx.execute(
+                "UPDATE articles SET status = ?2 WHERE id = ?1",
+                params![check.article_id, status],
+            )?;
+        }
+        if let Some((kind, detail)) = check.event {
+            let feed_id: Option<i64> = tx.query_row(
+                "SELECT feed_id FROM articles WHERE id = ?1",
+                [check.article_id],
+                |r| r.get(0),
+            )?;
+            insert_event(
+                &tx,
+                &NewEvent {
+                    article_id: Some(check.article_id),
+                    feed_id,
+                    at: check.checked_at,
+                    kind,
+                    detail: Some(detail),
+                },
             )?;
         }
         tx.prepare_cached(
@@ -639,7 +959,57 @@ impl Store {
         Ok(version_id)
     }
 
-    /// Appends an HTTP attempt to the fetch log.
+    /// Replaces the derived content of a stored version (cleaned HTML, text, hashes,
+    /// metadata, extractor version) with `v`'s, in one transaction. The raw page, the
+    /// fetch time and the change kinds stay; the old blobs stay stored.
+    ///
+    /// # Errors
+    /// On an SQLite or compression error; nothing is changed then.
+    pub fn update_derived(&mut self, version_id: i64, v: &NewVersion<'_>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let html = blob::put(&tx, v.html.as_bytes())?;
+        let text = blob::put(&tx, v.text.as_bytes())?;
+        let n = tx
+            .prepare_cached(
+                "UPDATE versions SET html_sha256 = ?2, text_sha256 = ?3, content_sha256 = ?4,
+                   body_sha256 = ?5, title = ?6, byline = ?7, published = ?8,
+                   canonical_url = ?9, lang = ?10, comments = ?11, extractor_version = ?12
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                version_id,
+                &html[..],
+                &text[..],
+                &v.content_sha256[..],
+                &v.body_sha256[..],
+                v.title,
+                v.byline,
+                v.published.map(fmt_time),
+                v.canonical_url,
+                v.lang,
+                v.comments.as_str(),
+                v.extractor_version
+            ])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("version {version_id}")));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ids of articles having a version made by another extractor version than `current`.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn articles_to_reextract(&self, current: u32) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT article_id FROM versions WHERE extractor_version <> ?1 ORDER BY article_id",
+        )?;
+        let rows = stmt.query_map([current], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Appends an HTTP attempt to the fetch log; returns its row id.
     ///
     /// # Errors
     /// On an SQLite error.
@@ -648,11 +1018,12 @@ impl Store {
         record: &FetchRecord,
         feed_id: Option<i64>,
         article_id: Option<i64>,
-    ) -> Result<()> {
+    ) -> Result<i64> {
         self.conn
             .prepare_cached(
                 "INSERT INTO fetches (url, feed_id, article_id, started_at, status, bytes,
-                   duration_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                   duration_ms, error, stage, outcome)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 record.url,
@@ -662,20 +1033,11 @@ impl Store {
                 record.status,
                 record.bytes as i64,
                 record.duration_ms as i64,
-                record.error
+                record.error,
+                record.stage.map(|s| s.as_str()),
+                record.error.as_ref().map(|_| "error"),
             ])?;
-        Ok(())
-    }
-
-    /// Number of rows in the fetch log (for tests and reports).
-    ///
-    /// # Errors
-    /// On an SQLite error.
-    pub fn fetch_count(&self) -> Result<u64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM fetches", [], |r| r.get::<_, i64>(0))?
-            as u64)
+        Ok(self.conn.last_insert_rowid())
     }
 
     /// One row per article, newest first seen last.
@@ -727,6 +1089,8 @@ impl Store {
             comments: CommentState::parse(&r.get::<_, String>("comments")?),
             changes: serde_json::from_str(&changes).unwrap_or_default(),
             extractor_version: r.get("extractor_version")?,
+            suppressed: r.get("suppressed")?,
+            encoding: r.get("encoding")?,
         })
     }
 
@@ -826,6 +1190,31 @@ impl Store {
     pub fn close(self) {
         let _ = self.conn.execute_batch("PRAGMA optimize;");
     }
+}
+
+fn insert_event(conn: &Connection, e: &NewEvent<'_>) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO events (article_id, feed_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        e.article_id,
+        e.feed_id,
+        fmt_time(e.at),
+        e.kind,
+        e.detail
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: r.get("id")?,
+        article_id: r.get("article_id")?,
+        feed_id: r.get("feed_id")?,
+        at: r.get("at")?,
+        kind: r.get("kind")?,
+        detail: r.get("detail")?,
+    })
 }
 
 #[cfg(test)]

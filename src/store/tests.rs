@@ -11,6 +11,7 @@ fn feed_cfg(url: &str) -> FeedConfig {
         url: url.into(),
         name: None,
         interval: std::time::Duration::from_secs(1800),
+        noise: Default::default(),
     }
 }
 
@@ -27,7 +28,48 @@ fn entry(key: &str, link: &str) -> Entry {
 #[test]
 fn migrations_apply_and_record_the_schema_version() {
     let s = Store::open_in_memory().unwrap();
-    assert_eq!(s.schema_version().unwrap(), 1);
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sql")
+        })
+        .count();
+    assert_eq!(s.schema_version().unwrap(), files as i64);
+}
+
+#[test]
+fn a_moved_feed_keeps_its_config_url_and_events_list_newest_first() {
+    let mut s = Store::open_in_memory().unwrap();
+    s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
+    let f = s.feeds().unwrap().remove(0);
+    let now = Utc::now();
+    assert!(s.move_feed(f.id, "https://b.test/feed", now).unwrap());
+    // The config still names the old URL: sync keeps the moved feed, adds nothing.
+    s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
+    let feeds = s.feeds().unwrap();
+    assert_eq!(feeds.len(), 1);
+    assert_eq!(feeds[0].url, "https://b.test/feed");
+    assert_eq!(feeds[0].config_url, "https://a.test/feed");
+    s.add_event(&crate::store::NewEvent {
+        article_id: None,
+        feed_id: Some(f.id),
+        at: now + chrono::TimeDelta::seconds(5),
+        kind: "feed_gone",
+        detail: Some("HTTP 410"),
+    })
+    .unwrap();
+    let ev = s.events(10).unwrap();
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[0].kind, "feed_gone");
+    assert_eq!(ev[1].kind, "feed_moved");
+    assert_eq!(
+        ev[1].detail.as_deref(),
+        Some("https://a.test/feed -> https://b.test/feed")
+    );
 }
 
 #[test]
@@ -79,6 +121,8 @@ fn identical_blobs_are_stored_once() {
             comments: CommentState::None,
             changes: &[ChangeKind::New],
             extractor_version: 1,
+            suppressed: None,
+            encoding: None,
         };
         let check = ArticleCheck {
             article_id: *id,
@@ -88,6 +132,8 @@ fn identical_blobs_are_stored_once() {
             raw_sha256: None,
             error: None,
             version: Some(v),
+            status: None,
+            event: None,
         };
         s.save_check(&check).unwrap();
     }
@@ -98,4 +144,21 @@ fn identical_blobs_are_stored_once() {
     assert_eq!(s.blob_text(&v.text_sha256).unwrap(), "same");
     assert_eq!(v.changes, [ChangeKind::New]);
     assert_eq!(s.due_articles(now, true).unwrap().len(), 0);
+}
+
+#[test]
+fn two_processes_may_open_a_new_database_at_once() {
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("race.db");
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let p = path.clone();
+                std::thread::spawn(move || Store::open(&p).map(|_| ()))
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+    }
 }

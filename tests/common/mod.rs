@@ -63,6 +63,10 @@ pub struct Seen {
     pub headers: HashMap<String, String>,
     /// Status answered.
     pub status: u16,
+    /// HTTP method.
+    pub method: String,
+    /// Request body.
+    pub body: Vec<u8>,
 }
 
 /// A fixture server on 127.0.0.1 with a random port; stops when dropped.
@@ -70,6 +74,7 @@ pub struct TestServer {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     routes: Arc<Mutex<HashMap<String, Route>>>,
+    sequences: Arc<Mutex<HashMap<String, Vec<Route>>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
     server: Arc<tiny_http::Server>,
     thread: Option<JoinHandle<()>>,
@@ -81,11 +86,20 @@ impl TestServer {
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
         let port = server.server_addr().to_ip().expect("ip address").port();
         let routes: Arc<Mutex<HashMap<String, Route>>> = Arc::default();
+        let sequences: Arc<Mutex<HashMap<String, Vec<Route>>>> = Arc::default();
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let thread = {
-            let (server, routes, seen) = (server.clone(), routes.clone(), seen.clone());
+            let (server, routes, seen, sequences) = (
+                server.clone(),
+                routes.clone(),
+                seen.clone(),
+                sequences.clone(),
+            );
             std::thread::spawn(move || {
-                for req in server.incoming_requests() {
+                for mut req in server.incoming_requests() {
+                    let mut request_body = Vec::new();
+                    let _ = std::io::Read::read_to_end(req.as_reader(), &mut request_body);
+                    let method = req.method().as_str().to_string();
                     let headers: HashMap<String, String> = req
                         .headers()
                         .iter()
@@ -97,7 +111,16 @@ impl TestServer {
                         })
                         .collect();
                     let path = req.url().to_string();
-                    let route = routes.lock().unwrap().get(&path).cloned();
+                    let next_in_sequence = {
+                        let mut seqs = sequences.lock().unwrap();
+                        match seqs.get_mut(&path) {
+                            Some(seq) if seq.len() > 1 => Some(seq.remove(0)),
+                            Some(seq) => seq.first().cloned(),
+                            None => None,
+                        }
+                    };
+                    let route =
+                        next_in_sequence.or_else(|| routes.lock().unwrap().get(&path).cloned());
                     let (status, body, extra) = match route {
                         None => (404, b"not found".to_vec(), vec![]),
                         Some(r) => {
@@ -124,6 +147,8 @@ impl TestServer {
                         path,
                         headers,
                         status,
+                        method,
+                        body: request_body,
                     });
                     let mut resp = tiny_http::Response::from_data(body).with_status_code(status);
                     for (k, v) in extra {
@@ -138,6 +163,7 @@ impl TestServer {
         TestServer {
             base: format!("http://127.0.0.1:{port}"),
             routes,
+            sequences,
             seen,
             server,
             thread: Some(thread),
@@ -147,6 +173,14 @@ impl TestServer {
     /// Serves `route` at `path` (replacing what was there).
     pub fn set(&self, path: &str, route: Route) {
         self.routes.lock().unwrap().insert(path.to_string(), route);
+    }
+
+    /// Serves `routes` at `path` one per request, in order; the last one repeats.
+    pub fn set_sequence(&self, path: &str, routes: Vec<Route>) {
+        self.sequences
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), routes);
     }
 
     /// The full URL of `path`.
@@ -190,14 +224,24 @@ pub struct Workdir {
 }
 
 impl Workdir {
-    /// Writes a config with `extra` TOML appended (e.g. `[[feed]]` blocks).
+    /// Writes a config with `extra` TOML appended (e.g. `[[feed]]` blocks). Unless
+    /// `extra` has its own `[politeness]`, the per-host delay is set to 0 (at the end of
+    /// the file) so that tests against one local host stay fast.
     pub fn new(extra: &str) -> Workdir {
+        let fast = if extra.contains("[politeness]") {
+            ""
+        } else {
+            "\n[politeness]\nper_host_delay = \"0s\"\n"
+        };
+        Workdir::exact(&format!(
+            "database = \"stet.db\"\ninterval = \"30m\"\n{extra}{fast}"
+        ))
+    }
+
+    /// Writes exactly `config` as the config file.
+    pub fn exact(config: &str) -> Workdir {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("config.toml"),
-            format!("database = \"stet.db\"\ninterval = \"30m\"\n{extra}"),
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
         Workdir { dir }
     }
 

@@ -1,0 +1,103 @@
+//! Noise controls: what is not worth reporting as a change.
+//!
+//! Three rules, configured globally and per feed ([`crate::config::Noise`]):
+//! - `ignore_patterns`: text matching these regexes is removed before hashing, so an edit
+//!   confined to it makes no version at all (the stored text keeps it);
+//! - `seen_before`: a version whose content equals one of the article's last K versions
+//!   (a page flipping between two states) is stored but not reported;
+//! - `min_change_chars`: a body edit under N characters (inserted plus deleted, counted
+//!   over words) is stored but not reported.
+//!
+//! Whitespace, NBSP and typographic quotes are folded before hashing by
+//! [`crate::text::normalize_for_hash`]; relative-time labels outside the body never reach
+//! the hash because only the title, byline, body text and comment state are hashed.
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::config::Noise;
+use crate::store::{ChangeKind, Store, StoreError, Version};
+
+/// Why a version is not reported.
+pub const SEEN_BEFORE: &str = "seen_before";
+/// Why a version is not reported.
+pub const BELOW_MIN_SIZE: &str = "below_min_size";
+
+/// The text as hashed: `text` with every ignored pattern removed.
+pub fn hashed_text<'a>(noise: &Noise, text: &'a str) -> std::borrow::Cow<'a, str> {
+    let mut out = std::borrow::Cow::Borrowed(text);
+    for re in &noise.ignore_patterns {
+        if re.is_match(&out) {
+            out = std::borrow::Cow::Owned(re.replace_all(&out, "").into_owned());
+        }
+    }
+    out
+}
+
+/// Characters inserted plus deleted between two texts, counted over Unicode words.
+pub fn change_size(old: &str, new: &str) -> usize {
+    TextDiff::from_unicode_words(old, new)
+        .iter_all_changes()
+        .filter(|c| c.tag() != ChangeTag::Equal)
+        .map(|c| c.value().trim().chars().count())
+        .sum()
+}
+
+/// Decides whether a new version of `article_id` is reported. `content_hex` is its content
+/// hash, `latest` the article's newest stored version, `kinds` its change kinds and
+/// `new_text` its body text. Returns the reason it is not reported, or None.
+///
+/// # Errors
+/// On a store error.
+pub fn suppression(
+    noise: &Noise,
+    store: &Store,
+    article_id: i64,
+    content_hex: &str,
+    latest: Option<&Version>,
+    kinds: &[ChangeKind],
+    new_text: &str,
+) -> Result<Option<&'static str>, StoreError> {
+    let Some(latest) = latest else {
+        return Ok(None);
+    };
+    if noise.seen_before > 0
+        && store
+            .recent_content_hashes(article_id, noise.seen_before)?
+            .iter()
+            .any(|h| h == content_hex)
+    {
+        return Ok(Some(SEEN_BEFORE));
+    }
+    if noise.min_change_chars > 0 && kinds == [ChangeKind::Body] {
+        let old_text = store.blob_text(&latest.text_sha256)?;
+        if change_size(&old_text, new_text) < noise.min_change_chars {
+            return Ok(Some(BELOW_MIN_SIZE));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignored_patterns_vanish_from_the_hashed_text() {
+        let noise = Noise {
+            ignore_patterns: vec![regex::Regex::new(r"Live: \d+ readers").unwrap()],
+            ..Noise::default()
+        };
+        assert_eq!(hashed_text(&noise, "Story. Live: 512 readers"), "Story. ");
+        assert_eq!(hashed_text(&noise, "Story."), "Story.");
+    }
+
+    #[test]
+    fn change_size_counts_changed_characters() {
+        assert_eq!(
+            change_size("It cost 2,500 euros.", "It cost 2,000 euros."),
+            10
+        );
+        assert_eq!(change_size("Same.", "Same."), 0);
+        assert_eq!(change_size("A typo teh.", "A typo the."), 6);
+    }
+}
