@@ -11,6 +11,7 @@ pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod diff;
+pub mod eval;
 pub mod extract;
 pub mod feed;
 pub mod guard;

@@ -114,6 +114,68 @@ pub fn paragraphs(html: &str) -> Vec<String> {
     paras
 }
 
+/// [`paragraphs`] of an already parsed dom_query document (the extractor's own tree, so
+/// that the article is not parsed a second time). Same rules, same output.
+pub fn paragraphs_of_dom(doc: &dom_query::Document) -> Vec<String> {
+    use dom_query::NodeRef;
+    enum Step<'a> {
+        Open(NodeRef<'a>),
+        Close,
+    }
+    let mut paras = Vec::new();
+    let mut current = String::new();
+    let flush = |current: &mut String, paras: &mut Vec<String>| {
+        let p = collapse_ws(current);
+        if !p.is_empty() {
+            paras.push(p);
+        }
+        current.clear();
+    };
+    let mut stack = vec![Step::Open(doc.root())];
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::Open(node) => {
+                if node.is_text() {
+                    current.push_str(&node.text());
+                    continue;
+                }
+                if node.is_element() {
+                    let name = node.node_name().unwrap_or_default();
+                    let name: &str = &name;
+                    if matches!(name, "script" | "style" | "noscript" | "template") {
+                        continue;
+                    }
+                    if name == "br" || is_block(name) {
+                        flush(&mut current, &mut paras);
+                    }
+                    if is_block(name) {
+                        stack.push(Step::Close);
+                    }
+                } else if !(node.is_document() || node.is_fragment()) {
+                    continue;
+                }
+                let children: Vec<NodeRef> = node.children_it(false).collect();
+                for child in children.into_iter().rev() {
+                    stack.push(Step::Open(child));
+                }
+            }
+            Step::Close => flush(&mut current, &mut paras),
+        }
+    }
+    flush(&mut current, &mut paras);
+    paras
+}
+
+/// The plain text form of an already parsed dom_query document; equal to
+/// [`html_to_text`] of its HTML.
+pub fn dom_to_text(doc: &dom_query::Document) -> String {
+    paragraphs_of_dom(doc)
+        .iter()
+        .map(|p| sentences(p).join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 /// Splits a paragraph into sentences (UAX #29 sentence boundaries), trimmed, non-empty.
 pub fn sentences(paragraph: &str) -> Vec<&str> {
     paragraph
@@ -182,6 +244,17 @@ mod tests {
             normalize_for_hash("It\u{a0}is \u{201c}fine\u{201d}  \n\n it\u{2019}s"),
             "It is \"fine\"\nit's"
         );
+    }
+
+    #[test]
+    fn dom_and_html_forms_agree() {
+        for html in [
+            "<div><h2>Head</h2><p>One thing. Two  things!\n Three?</p><ul><li>a</li><li>b <b>c</b></li></ul></div>",
+            "<p>line one<br>line two<script>var x=1;</script></p><!-- c --><table><tr><td>x</td><td>y</td></tr></table>",
+        ] {
+            let doc = dom_query::Document::fragment(html);
+            assert_eq!(dom_to_text(&doc), html_to_text(html), "{html}");
+        }
     }
 
     #[test]

@@ -7,8 +7,14 @@
 //! 2. `open`: a comment form (WordPress `#commentform`, a form whose id, class or action
 //!    names comments, a `textarea` named `comment`) or a "Leave a reply" style prompt;
 //! 3. `unknown`: a comment embed that loads by script (Disqus, Commento, Isso, Discourse,
-//!    Facebook), whose state the HTML does not show;
-//! 4. `none`: no sign of comments at all.
+//!    Ghost, Coral, Facebook), whose state the HTML does not show;
+//! 4. `closed`: a server-rendered comment list (WordPress, Drupal, Blogger) without a
+//!    comment form: those platforms render the form whenever comments are open;
+//! 5. `unknown`: a JSON-LD `commentCount` with none of the above (the page has comments,
+//!    but does not show whether new ones are accepted);
+//! 6. `none`: no sign of comments at all.
+//!
+//! Closing notices are recognized in English, French, Spanish, German and Italian.
 
 use std::sync::LazyLock;
 
@@ -62,7 +68,9 @@ static CLOSED: LazyLock<Regex> = LazyLock::new(|| {
         | \bcommentaires?\s+(sont\s+|est\s+)?(fermés?|désactivés?|clos)\b
         | \bcomentarios\s+(están\s+)?(cerrados|desactivados)\b
         | \bkommentare\s+(sind\s+)?(geschlossen|deaktiviert)\b
-        | \bkommentarfunktion\s+(ist\s+)?(\w+\s+)?(geschlossen|deaktiviert)\b
+        | \bkommentarfunktion\s+(ist\s+)?(\w+\s+){0,4}(geschlossen|deaktiviert)\b
+        | \bcommenti\s+(sono\s+)?(chiusi|disabilitati)\b
+        | \bcomments?\s+(for|on)\s+this\s+(article|post|story)\s+(are|is|have\s+been)\s+(now\s+)?closed\b
         ",
     )
     .expect("regex")
@@ -72,13 +80,33 @@ static OPEN_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(leave|post|add|write)\s+an?\s+(reply|comment|response)\b").expect("regex")
 });
 
+/// Cheap first tests on the whole page's text (no Unicode word boundaries, so the regex
+/// engine stays fast on long pages): a page without these words has no closing notice,
+/// resp. no comment prompt.
+static CLOSED_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)closed|clos[\s.]|disabled|turned\s+off|switched\s+off|ferm[ée]|cerrados|desactivados|geschlossen|deaktiviert|chiusi|disabilitati",
+    )
+    .expect("regex")
+});
+static OPEN_PROMPT_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(leave|post|add|write)\s+an?\s+(reply|comment|response)").expect("regex")
+});
+
 const FORM_SELECTOR: &str = "form#commentform, form.comment-form, form[action*='comment'], \
     form[id*='comment'], form[class*='comment'], textarea[name='comment'], \
     textarea[id*='comment'], #respond form";
 
 const EMBED_SELECTOR: &str = "#disqus_thread, .fb-comments, #commento, [data-commento], \
     #isso-thread, .discourse-comments, #discourse-comments, script[src*='disqus.com'], \
-    script[src*='commento'], script[src*='isso']";
+    script[src*='commento'], script[src*='isso'], [data-ghost-comments], \
+    script[src*='comments-ui'], #coral_thread, script[src*='discourse']";
+
+/// Comment lists that the platform renders on the server (WordPress, Drupal, Blogger),
+/// which also render their comment form whenever comments are open.
+const LIST_SELECTOR: &str = "ol.comment-list, ul.comment-list, ol.commentlist, \
+    ul.commentlist, .comment-wrapper article.comment, #comments-block, \
+    #comments .comment-thread, #comments article.comment, #comments li.comment";
 
 /// Blocks short enough to be a notice or a heading, not an article paragraph.
 const NOTICE_SELECTOR: &str = "p, div, span, li, h2, h3, h4, h5, strong, em, small, section, aside";
@@ -86,27 +114,46 @@ const NOTICE_MAX_CHARS: usize = 200;
 
 /// Decides the comment state of a page (see the module documentation for the rules).
 pub fn detect(doc: &Document) -> CommentState {
-    for el in doc.select(NOTICE_SELECTOR).iter() {
-        // Only leaf-ish blocks: the notice's own text, not a whole container's.
-        let text = el.text();
-        if text.len() > NOTICE_MAX_CHARS * 4 {
-            continue;
-        }
-        let t = text.trim();
-        if t.chars().count() <= NOTICE_MAX_CHARS && CLOSED.is_match(t) {
-            return CommentState::Closed;
+    // One pass over the whole text first: most pages hold no closing notice at all, and
+    // then no block needs to be looked at one by one.
+    let all_text = doc.root().text();
+    let closed_anywhere = CLOSED_HINT.is_match(&all_text);
+    let prompt_anywhere = OPEN_PROMPT_ANYWHERE.is_match(&all_text);
+    if closed_anywhere {
+        for el in doc.select(NOTICE_SELECTOR).iter() {
+            // Only leaf-ish blocks: the notice's own text, not a whole container's.
+            let text = el.text();
+            if text.len() > NOTICE_MAX_CHARS * 4 {
+                continue;
+            }
+            let t = text.trim();
+            if t.chars().count() <= NOTICE_MAX_CHARS && CLOSED.is_match(t) {
+                return CommentState::Closed;
+            }
         }
     }
     if doc.select(FORM_SELECTOR).exists() {
         return CommentState::Open;
     }
-    for el in doc.select("h2, h3, h4, a, button, span, p").iter() {
-        let text = el.text();
-        if text.len() < 60 && OPEN_PROMPT.is_match(&text) {
-            return CommentState::Open;
+    if prompt_anywhere {
+        for el in doc.select("h2, h3, h4, a, button, span, p").iter() {
+            let text = el.text();
+            if text.len() < 60 && OPEN_PROMPT.is_match(&text) {
+                return CommentState::Open;
+            }
         }
     }
     if doc.select(EMBED_SELECTOR).exists() {
+        return CommentState::Unknown;
+    }
+    if doc.select(LIST_SELECTOR).exists() {
+        return CommentState::Closed;
+    }
+    let json_ld_counts = doc
+        .select("script[type='application/ld+json']")
+        .iter()
+        .any(|s| s.text().contains("\"commentCount\""));
+    if json_ld_counts {
         return CommentState::Unknown;
     }
     CommentState::None

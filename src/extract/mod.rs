@@ -7,17 +7,34 @@
 //! comments never enter the body, and reads the comment state from the whole page
 //! ([`comments`]).
 //!
-//! Metadata precedence (first non-empty wins):
-//! - title: JSON-LD `headline`/`name`, OpenGraph/Twitter/Dublin Core title, then the
-//!   `<title>` with the site name cut off (Readability's heuristics);
-//! - byline: JSON-LD `author`, `<meta name=author>` and Dublin Core creator, then the
-//!   element marked `rel=author` or with a byline class;
-//! - published: JSON-LD `datePublished`, `article:published_time`, Dublin Core date,
-//!   then the first `<time datetime>` of the page; normalized to UTC;
-//! - canonical URL: `<link rel=canonical>`, `og:url`, then the fetched URL;
-//! - language: `<html lang>`, then `content-language`.
+//! Around Readability, stet removes boilerplate it keeps (captions, related lists, share
+//! bars, newsletter boxes, author bios, date lines, teasers): see [`clean`] for the named
+//! rules. The page's metadata is read by [`meta`] before any cleaning.
+//!
+//! Metadata precedence (first non-empty wins; times are normalized to UTC, RFC 3339):
+//! - title: Readability's title, which takes JSON-LD `headline`/`name`, OpenGraph, Twitter
+//!   and Dublin Core titles, then the `<title>` with the site name cut off by Readability's
+//!   heuristics; then JSON-LD `headline`;
+//! - byline: Readability's byline: JSON-LD `author`, `<meta name=author>`, Dublin Core
+//!   creator, then the element marked `rel=author`/`itemprop=author` or with a byline
+//!   class (blocks holding it are kept until Readability has read it);
+//! - published: Readability's published time (JSON-LD `datePublished`,
+//!   `article:published_time`, ...), then [`meta`]'s (JSON-LD, `article:published_time`,
+//!   Dublin Core date/issued/created), then the first `<time datetime>`;
+//! - modified: Readability's modified time, then JSON-LD `dateModified`,
+//!   `article:modified_time`, `og:updated_time`, Dublin Core modified;
+//! - canonical URL: `<link rel=canonical>`, `og:url` (made absolute);
+//! - site name: Readability's (`og:site_name`, JSON-LD publisher), then JSON-LD
+//!   `publisher.name`, `og:site_name`;
+//! - language: `<html lang>` (through Readability), then `content-language`, `og:locale`;
+//! - lead image: JSON-LD `image`, `og:image`, `twitter:image`, Readability's image, then
+//!   the first image of the article; made absolute;
+//! - excerpt: Readability's excerpt (description metadata, else the first paragraph), then
+//!   JSON-LD/OpenGraph/`<meta name=description>`.
 
+pub mod clean;
 pub mod comments;
+pub mod meta;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use dom_query::Document;
@@ -26,7 +43,7 @@ pub use comments::CommentState;
 
 /// Version of the extraction rules. Stored with every version, so that an extractor
 /// upgrade can be told apart from an edit of the article.
-pub const EXTRACTOR_VERSION: u32 = 1;
+pub const EXTRACTOR_VERSION: u32 = 2;
 
 /// Errors from extraction.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +81,10 @@ pub struct Extracted {
     pub lang: Option<String>,
     /// The site's name.
     pub site_name: Option<String>,
+    /// A short summary of the article (meta description or first paragraph).
+    pub excerpt: Option<String>,
+    /// The lead image URL (absolute).
+    pub image: Option<String>,
     /// The cleaned article HTML (body only, relative URLs made absolute).
     pub html: String,
     /// The plain text of `html`: one sentence a line, a blank line between paragraphs.
@@ -102,6 +123,20 @@ pub fn extract_with(
     url: &str,
     drop_selectors: &[String],
 ) -> Result<Extracted, ExtractError> {
+    extract_with_rules(html, url, drop_selectors, &clean::Rules::default())
+}
+
+/// As [`extract_with`], with a chosen set of boilerplate rules ([`clean::Rules`]), so
+/// that `stet-eval` can measure the rules one by one.
+///
+/// # Errors
+/// As [`extract`].
+pub fn extract_with_rules(
+    html: &str,
+    url: &str,
+    drop_selectors: &[String],
+    rules: &clean::Rules,
+) -> Result<Extracted, ExtractError> {
     let doc = Document::from(html);
     for sel in drop_selectors {
         if let Some(found) = doc.try_select(sel) {
@@ -118,12 +153,15 @@ pub fn extract_with(
     )
     .and_then(|u| url::Url::parse(url).ok()?.join(&u).ok())
     .map(|u| u.to_string());
-    let first_time = first_attr(&doc, &[("time[datetime]", "datetime")]);
+    let page_meta = meta::read(&doc);
     doc.select(COMMENT_SECTIONS).remove();
     doc.select(NAVIGATION).remove();
+    clean::before_scoring(&doc, rules);
 
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: 0,
+        // Kept for the after-scoring rules, which strip them.
+        keep_classes: true,
         ..Default::default()
     };
     let mut readability = dom_smoothie::Readability::with_document(doc, Some(url), Some(cfg))
@@ -140,24 +178,50 @@ pub fn extract_with(
             message: other.to_string(),
         },
     })?;
-    let html = article.content.to_string();
-    let text = crate::text::html_to_text(&html);
+    let content = Document::fragment(article.content);
+    clean::after_scoring(&content, rules);
+    let html = content
+        .select("#readability-page-1")
+        .iter()
+        .next()
+        .map(|n| n.html().to_string())
+        .unwrap_or_else(|| content.root().inner_html().to_string());
+    let text = crate::text::dom_to_text(&content);
     let clean = |s: Option<String>| {
         s.map(|s| crate::text::collapse_ws(&s))
             .filter(|s| !s.is_empty())
     };
+    let m = page_meta;
+    let absolute = |u: String| {
+        url::Url::parse(url)
+            .ok()
+            .and_then(|base| base.join(&u).ok())
+            .map(|u| u.to_string())
+    };
+    let first_img = content
+        .select("img[src]")
+        .iter()
+        .find_map(|i| i.attr("src").map(|s| s.to_string()));
     Ok(Extracted {
-        title: clean(Some(article.title)),
+        title: clean(Some(article.title)).or(m.headline),
         byline: clean(article.byline),
-        published: article
-            .published_time
-            .as_deref()
-            .and_then(parse_time)
-            .or_else(|| first_time.as_deref().and_then(parse_time)),
-        modified: article.modified_time.as_deref().and_then(parse_time),
+        published: [article.published_time, m.published, m.first_time]
+            .into_iter()
+            .flatten()
+            .find_map(|t| parse_time(&t)),
+        modified: [article.modified_time, m.modified]
+            .into_iter()
+            .flatten()
+            .find_map(|t| parse_time(&t)),
         canonical_url,
-        lang: clean(article.lang),
-        site_name: clean(article.site_name),
+        lang: clean(article.lang).or(m.lang),
+        site_name: clean(article.site_name).or(m.site_name),
+        excerpt: clean(article.excerpt).or(m.description),
+        image: [m.image, article.image, first_img]
+            .into_iter()
+            .flatten()
+            .filter(|i| !i.starts_with("data:"))
+            .find_map(absolute),
         html,
         text,
         comments,

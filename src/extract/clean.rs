@@ -1,0 +1,686 @@
+//! Boilerplate rules applied around Readability: what it keeps that is not the article.
+//!
+//! Readability (dom_smoothie) picks the block of the page that holds the article and
+//! cleans it conditionally, but it keeps much of what sits inside that block: photo
+//! captions and credits, related-story lists, newsletter and membership boxes, share
+//! bars, author biographies, date lines, "Read more" teasers. Each rule below is general
+//! (it names no site) and is listed in [`RULES`] with its documentation; each has a unit
+//! test on a small page of its own.
+//!
+//! Rules run in two passes:
+//! - [`before_scoring`] on the whole page, by class and id names, so that Readability
+//!   neither scores nor keeps those blocks;
+//! - [`after_scoring`] on the extracted article, by class names (kept by Readability for
+//!   this pass, then stripped) and by text, where the context of the article is known.
+//!
+//! A block is never removed when it holds a large share of the page's paragraph text
+//! ([`PROTECT_SHARE`]), so that a class name like `entry-content share-enabled` on the
+//! article's own container cannot remove the article.
+
+use std::sync::LazyLock;
+
+use dom_query::{Document, NodeRef};
+use regex::Regex;
+
+/// A named boilerplate rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Short name, used in documentation and tests.
+    pub name: &'static str,
+    /// What the rule removes, and how it recognizes it.
+    pub description: &'static str,
+}
+
+/// Every rule, in the order it runs.
+pub const RULES: &[Rule] = &[
+    Rule {
+        name: "lazy-image",
+        description: "Not a removal: an `<img>` whose real address sits in `data-src`, \
+            `data-original`, `data-lazy-src` or `data-srcset` while `src` is missing, a `data:` \
+            URI or a placeholder, gets that address as `src` (the widest `data-srcset` \
+            candidate) and `data-srcset` as `srcset`; Readability resolves them to absolute URLs.",
+    },
+    Rule {
+        name: "caption",
+        description: "Photo captions and credits: `figcaption`, and blocks whose class or id \
+            contains `caption` or `credit` and that hold no image, video or table themselves.",
+    },
+    Rule {
+        name: "related",
+        description: "Related, trending, recommended and most-read story lists, next/previous \
+            post links and content-recommendation widgets (class or id such as `related`, \
+            `trending`, `recommended`, `more-stories`, `read-more`, `most-read`, `outbrain`).",
+    },
+    Rule {
+        name: "promo",
+        description: "Newsletter sign-ups, subscription and membership calls to action, \
+            paywall notices, donation boxes and inline ad slots (class or id such as \
+            `newsletter`, `signup`, `subscribe`, `cta`, `promo`, `paywall`, `ad-slot`).",
+    },
+    Rule {
+        name: "share",
+        description: "Share bars, social follow boxes and article tools (print, text size, \
+            bookmark): class or id such as `share`, `social`, `article-tools`, `toolbar`.",
+    },
+    Rule {
+        name: "popup",
+        description: "Hover cards, tooltips, pop-overs and modals that a page hides until a \
+            reader interacts (class or id `tooltip`, `popover`, `hovercard`, `rollover`, `modal`).",
+    },
+    Rule {
+        name: "author-bio",
+        description: "Author biographies and author boxes (class or id such as `author-bio`, \
+            `bio`, `about-the-author`, `author-info`, `author-details`, `contributor`).",
+    },
+    Rule {
+        name: "meta-line",
+        description: "After scoring: byline, dateline and timestamp blocks kept inside the \
+            article (class such as `byline`, `dateline`, `timestamp`, `publish-date`, \
+            `post-meta`, `entry-meta`); the byline itself is read as metadata first.",
+    },
+    Rule {
+        name: "date-line",
+        description: "After scoring: a short block (at most 16 words) made almost only of date \
+            and time words (`Updated 3:27 am PST, Wednesday, November 20, 2019`).",
+    },
+    Rule {
+        name: "teaser",
+        description: "After scoring: a short block (at most 40 words) that starts like a teaser \
+            or call to action (`Read more:`, `Related:`, `See also`, `Click here`, `Sign up`, \
+            `Subscribe`, `Follow us`, `Get the … app`) or asks the reader to subscribe to a \
+            newsletter or channel.",
+    },
+    Rule {
+        name: "link-only",
+        description: "After scoring: a paragraph, heading or list item (of a list made only of links) \
+            of at most 25 words whose \
+            text is all link text pointing to another page (a headline pointing to another story; a \
+            table of contents, whose links are `#anchors`, stays), when all such blocks \
+            together are at most 10% of the article's text (else the links are the content).",
+    },
+];
+
+/// Which rules run (all by default); `stet-eval --disable` uses this to measure each rule.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// Names of rules that do not run.
+    pub disabled: Vec<String>,
+}
+
+impl Rules {
+    /// Whether the rule named `name` runs.
+    pub fn on(&self, name: &str) -> bool {
+        !self.disabled.iter().any(|d| d == name)
+    }
+}
+
+/// Link-only blocks are removed only when together they are at most this percentage of
+/// the article's text.
+pub const LINK_ONLY_MAX_PERCENT: usize = 10;
+
+/// A block holding more than this share of the page's paragraph text is never removed.
+pub const PROTECT_SHARE: f64 = 0.3;
+
+static CAPTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"caption|credit").expect("regex"));
+
+static RELATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[\s_-])(?:related|trending|recommend|more-?(?:stories|from|news|articles|on|to-?read)|read-?more|also-?read|outbrain|taboola|popular|most-?(?:read|viewed|popular|shared)|(?:next|prev|previous)-?(?:article|post|story)|post-?navigation|further-?stories)",
+    )
+    .expect("regex")
+});
+
+static PROMO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[\s_-])(?:newsletter|signup|sign-up|subscribe|subscription|cta(?:$|[\s_-])|promo|paywall|membership|donate|donation|inline-?ad(?:$|[\s_-])|ad-?(?:slot|container|unit|wrapper|block)|advert|sponsor)",
+    )
+    .expect("regex")
+});
+
+static SHARE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[\s_-])(?:share|sharing|social|sociable|(?:print|article|post)-?tools|tools(?:$|[\s_-])|textresizer|text-?size|toolbar|follow-?us|bookmark)",
+    )
+    .expect("regex")
+});
+
+static POPUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s_-])(?:tooltip|popover|pop-?up|hovercard|rollover|modal)").expect("regex")
+});
+
+static AUTHOR_BIO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[\s_-])(?:author-?bio|bio(?:$|[\s_-])|about-?(?:the-?)?author|author-?(?:info|details|box|card|profile|desc)|contributor)",
+    )
+    .expect("regex")
+});
+
+static META_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[\s_-])(?:byline|dateline|timestamp|publish(?:ed)?-?(?:date|time|on)|pub-?date|post-?(?:meta|date|info)|entry-?(?:meta|date)|article-?(?:meta|date|info))",
+    )
+    .expect("regex")
+});
+
+static TEASER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        ^[\s\[(]*(?:
+            (?:read|see)\s+(?:more|also)\s*(?:[:»>|…\]]|$) | also\s+read\b
+          | related(?:\s+(?:coverage|stories|articles|content|reading|video|links?))?\s*[:|]
+          | more\s*(?:on\s+this\s+story)?\s*: | watch\s*: | listen\s*: | recommended\b
+          | don'?t\s+miss\b | click\s+here\b | sign\s+up\b | subscribe\b
+          | follow\s+(?:us|@)
+          | get\s+(?:the|our)\s[^.]{0,40}\b(?:app|newsletter)\b
+        )
+        | \b(?:sign\s+up|subscribe|register)\b.{0,60}\b(?:newsletter|updates|alerts|inbox|channel)\b
+        | \bnewsletter\b.{0,40}\b(?:sign\s+up|subscribe)\b
+        | \b(?:delivered|straight)\s+to\s+your\s+inbox\b
+        ",
+    )
+    .expect("regex")
+});
+
+static DATE_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:\d{1,4}(?:st|nd|rd|th|h)?|jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|october|nov|november|dec|december|mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday|fri|friday|sat|saturday|sun|sunday|am|pm|a|p|m|est|edt|cst|cdt|mst|mdt|pst|pdt|gmt|utc|bst|cet|cest|et|pt|ct|updated|update|published|posted|last|first|modified|on|at|de|le|am|um|el|publicado|publié|veröffentlicht|aktualisiert|mis|à|jour|ago|hours?|minutes?|mins?|days?|today|yesterday)$",
+    )
+    .expect("regex")
+});
+
+static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[\p{L}\p{N}_]+").expect("regex"));
+
+/// The class and id of an element, lowercased, for the name rules. An id of more than
+/// three words is a heading's slug (`sharing-with-other-developers`), not a widget's
+/// name, and is left out.
+fn class_id(node: &NodeRef) -> String {
+    let mut s = String::new();
+    if let Some(c) = node.attr("class") {
+        s.push_str(&c);
+    }
+    if let Some(i) = node.attr("id") {
+        if i.split(['-', '_']).count() <= 3 {
+            s.push(' ');
+            s.push_str(&i);
+        }
+    }
+    s.to_ascii_lowercase()
+}
+
+fn name(node: &NodeRef) -> String {
+    node.node_name().map(|n| n.to_string()).unwrap_or_default()
+}
+
+fn descendants_named<'a>(
+    node: &NodeRef<'a>,
+    names: &'a [&'a str],
+) -> impl Iterator<Item = NodeRef<'a>> {
+    node.descendants_it()
+        .filter(move |d| d.is_element() && names.iter().any(|n| d.has_name(n)))
+}
+
+fn paragraph_chars(node: &NodeRef) -> usize {
+    descendants_named(node, &["p"])
+        .map(|p| p.text().chars().count())
+        .sum()
+}
+
+const MEDIA: &[&str] = &[
+    "img", "picture", "video", "iframe", "table", "figure", "svg",
+];
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "ul",
+    "ol",
+    "table",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+];
+
+/// Whether an `src` value is a stand-in for a lazy-loaded image.
+fn is_placeholder_src(src: &str) -> bool {
+    let s = src.trim().to_ascii_lowercase();
+    s.is_empty()
+        || s.starts_with("data:")
+        || [
+            "placeholder",
+            "blank.",
+            "spacer",
+            "lazy",
+            "loading",
+            "pixel.",
+            "grey.",
+            "gray.",
+            "transparent.",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
+}
+
+/// The widest candidate of a `srcset` (by its `w` or `x` descriptor; the last when none).
+fn widest_candidate(srcset: &str) -> Option<String> {
+    let mut best: Option<(f64, String)> = None;
+    for cand in srcset.split(',') {
+        let mut parts = cand.split_whitespace();
+        let Some(url) = parts.next() else { continue };
+        let size = parts
+            .next()
+            .and_then(|d| d.trim_end_matches(['w', 'x']).parse::<f64>().ok())
+            .unwrap_or(0.0);
+        if best.as_ref().is_none_or(|(b, _)| size >= *b) {
+            best = Some((size, url.to_string()));
+        }
+    }
+    best.map(|(_, u)| u)
+}
+
+/// The `lazy-image` rule: real image addresses from `data-*` attributes.
+pub fn fix_lazy_images(doc: &Document) {
+    for img in doc.select("img").nodes() {
+        let src = img.attr("src").map(|s| s.to_string()).unwrap_or_default();
+        if !is_placeholder_src(&src) {
+            continue;
+        }
+        let data_src = ["data-src", "data-original", "data-lazy-src", "data-url"]
+            .iter()
+            .find_map(|a| {
+                img.attr(a)
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+            });
+        let data_srcset = ["data-srcset", "data-lazy-srcset"].iter().find_map(|a| {
+            img.attr(a)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        });
+        let real = data_src.or_else(|| data_srcset.as_deref().and_then(widest_candidate));
+        if let Some(real) = real {
+            img.set_attr("src", &real);
+        }
+        if let Some(set) = data_srcset {
+            img.set_attr("srcset", &set);
+        } else if img.attr("srcset").is_some_and(|s| is_placeholder_src(&s)) {
+            img.remove_attr("srcset");
+        }
+    }
+}
+
+/// Removes, from the whole page, blocks that the class-name rules recognize
+/// (`caption`, `related`, `promo`, `share`, `popup`, `author-bio`).
+pub fn before_scoring(doc: &Document, rules: &Rules) {
+    if rules.on("lazy-image") {
+        fix_lazy_images(doc);
+    }
+    let total = paragraph_chars(&doc.root()).max(1) as f64;
+    if rules.on("caption") {
+        doc.select("figcaption").remove();
+    }
+    apply_name_rules(doc, rules, total, true);
+}
+
+static BYLINE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)byline|author|dateline|writtenby|p-author").expect("regex"));
+
+/// Whether `node` holds (or is) what Readability reads as the byline: `rel=author`,
+/// `itemprop=author`, or a class or id naming a byline or author, with a short text.
+fn holds_byline(node: &NodeRef) -> bool {
+    std::iter::once(*node)
+        .chain(node.descendants_it())
+        .filter(|d| d.is_element())
+        .any(|d| {
+            let named = d.attr("rel").is_some_and(|r| r.contains("author"))
+                || d.attr("itemprop").is_some_and(|r| r.contains("author"))
+                || BYLINE_NAME.is_match(&class_id(&d));
+            named && {
+                let len = d.text().trim().chars().count();
+                len > 0 && len < 100
+            }
+        })
+}
+
+/// The class- and id-name rules (`caption`, `related`, `promo`, `share`, `popup`,
+/// `author-bio`). Before scoring, blocks holding a byline are kept for Readability to
+/// read (`protect_bylines`); after scoring the rules run again on the article without
+/// that protection.
+fn apply_name_rules(doc: &Document, rules: &Rules, total: f64, protect_bylines: bool) {
+    let nodes: Vec<NodeRef> = doc.select("[class], [id]").nodes().to_vec();
+    for node in nodes {
+        let n = name(&node);
+        if matches!(
+            n.as_str(),
+            "html" | "body" | "main" | "article" | "a" | "img" | "picture" | "source"
+        ) || node.attr("id").as_deref() == Some("readability-page-1")
+        {
+            continue;
+        }
+        let ci = class_id(&node);
+        let hit = if CAPTION.is_match(&ci) {
+            rules.on("caption") && descendants_named(&node, MEDIA).next().is_none()
+        } else {
+            (rules.on("related") && RELATED.is_match(&ci))
+                || (rules.on("promo") && PROMO.is_match(&ci))
+                || (rules.on("share") && SHARE.is_match(&ci))
+                || (rules.on("popup") && POPUP.is_match(&ci))
+                || (rules.on("author-bio") && AUTHOR_BIO.is_match(&ci))
+        };
+        if hit
+            && (paragraph_chars(&node) as f64) <= PROTECT_SHARE * total
+            && !(protect_bylines && holds_byline(&node))
+        {
+            node.remove_from_parent();
+        }
+    }
+}
+
+fn is_date_line(text: &str) -> bool {
+    let words: Vec<&str> = WORD.find_iter(text).map(|m| m.as_str()).collect();
+    if words.is_empty() || words.len() > 16 {
+        return false;
+    }
+    let datey = words.iter().filter(|w| DATE_WORD.is_match(w)).count();
+    let digits = words
+        .iter()
+        .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .count();
+    // At least one number and one date word that is not a number (a month, a weekday,
+    // am/pm, a time zone, "Updated"), and little else.
+    digits > 0 && datey > digits && datey * 4 >= words.len() * 3
+}
+
+/// Characters of link text pointing away from the page (in-page `#anchor` links, as in
+/// a table of contents, do not count).
+fn link_chars(node: &NodeRef) -> usize {
+    descendants_named(node, &["a"])
+        .filter(|a| !a.attr("href").is_some_and(|h| h.starts_with('#')))
+        .map(|a| a.text().chars().filter(|c| !c.is_whitespace()).count())
+        .sum()
+}
+
+/// Whether every item of the list holding `li` is made of link text only.
+fn list_is_all_links(li: &NodeRef) -> bool {
+    let Some(list) = li.parent() else {
+        return false;
+    };
+    list.element_children()
+        .iter()
+        .filter(|c| c.has_name("li"))
+        .all(|c| {
+            let t = c.text();
+            let v = visible_chars(&t);
+            v == 0 || link_chars(c) * 10 >= v * 9
+        })
+}
+
+fn visible_chars(s: &str) -> usize {
+    s.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Removes, from the extracted article, the blocks recognized by class (`meta-line`) and
+/// by text (`date-line`, `teaser`, `link-only`); then strips the class attributes that
+/// were kept for this pass.
+pub fn after_scoring(doc: &Document, rules: &Rules) {
+    let total = paragraph_chars(&doc.root()).max(1) as f64;
+    apply_name_rules(doc, rules, total, false);
+    if rules.on("meta-line") {
+        let nodes: Vec<NodeRef> = doc.select("[class]").nodes().to_vec();
+        for node in nodes {
+            if META_LINE.is_match(&class_id(&node))
+                && (paragraph_chars(&node) as f64) <= PROTECT_SHARE * total
+            {
+                node.remove_from_parent();
+            }
+        }
+    }
+    let all_chars = visible_chars(&doc.root().text());
+    let mut link_only = Vec::new();
+    let mut link_only_chars = 0;
+    let blocks: Vec<NodeRef> = doc
+        .select("p, li, h2, h3, h4, h5, h6, div, span, time, small, dd, dt")
+        .nodes()
+        .to_vec();
+    for node in blocks {
+        let n = name(&node);
+        let is_container = matches!(n.as_str(), "div" | "li" | "dd")
+            && descendants_named(&node, BLOCKS).next().is_some();
+        if is_container {
+            continue;
+        }
+        let text = node.text();
+        let t = text.trim();
+        if t.is_empty() || t.len() > 600 {
+            continue;
+        }
+        let words = WORD.find_iter(t).count();
+        if (rules.on("date-line") && is_date_line(t))
+            || (rules.on("teaser") && words <= 40 && TEASER.is_match(t))
+        {
+            // An inline element counts only when it stands alone in its parent (a date in
+            // a reference list item is not a date line).
+            let inline = matches!(n.as_str(), "span" | "time" | "small");
+            if !inline || node.parent().is_none_or(|p| p.text().trim() == t) {
+                node.remove_from_parent();
+            }
+        } else if rules.on("link-only")
+            && matches!(n.as_str(), "p" | "li" | "h2" | "h3" | "h4" | "h5" | "h6")
+            && words <= 25
+            && link_chars(&node) * 10 >= visible_chars(t) * 9
+            && (n != "li" || list_is_all_links(&node))
+        {
+            link_only_chars += visible_chars(t);
+            link_only.push(node);
+        }
+    }
+    // Link-only blocks are boilerplate when they are a small part of the article; in a
+    // post that is mostly a list of links (a link roundup, a table of contents), they are
+    // the content.
+    if link_only_chars * 100 <= all_chars * LINK_ONLY_MAX_PERCENT {
+        for node in link_only {
+            node.remove_from_parent();
+        }
+    }
+    for node in doc.select("[class]").nodes() {
+        if node.attr("id").as_deref() != Some("readability-page-1") {
+            node.remove_attr("class");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = "<p>The council met on Monday to discuss the depot, and it voted, after a long \
+        debate, to close it by the end of the year.</p><p>Residents had asked for the change for a \
+        decade, citing noise, traffic and fumes, and they welcomed the vote.</p><p>The operator \
+        said it would move its buses to a new site on the ring road, outside the town.</p>";
+
+    fn before(html: &str) -> String {
+        let doc = Document::from(html);
+        before_scoring(&doc, &Rules::default());
+        crate::text::collapse_ws(&doc.select("body").text())
+    }
+
+    fn after(html: &str) -> String {
+        let doc = Document::fragment(html);
+        after_scoring(&doc, &Rules::default());
+        crate::text::collapse_ws(&doc.root().text())
+    }
+
+    #[test]
+    fn lazy_image_rule_takes_real_addresses() {
+        let doc = Document::from(
+            "<img src='data:image/gif;base64,R0l' data-src='/a.jpg'>\
+             <img src='/static/placeholder.svg' data-srcset='/b-640.jpg 640w, /b-1280.jpg 1280w'>\
+             <img src='/real.jpg' data-src='/other.jpg'>",
+        );
+        fix_lazy_images(&doc);
+        let srcs: Vec<String> = doc
+            .select("img")
+            .iter()
+            .map(|i| i.attr("src").unwrap().to_string())
+            .collect();
+        assert_eq!(srcs, ["/a.jpg", "/b-1280.jpg", "/real.jpg"]);
+        assert_eq!(
+            doc.select("img")
+                .iter()
+                .nth(1)
+                .unwrap()
+                .attr("srcset")
+                .as_deref(),
+            Some("/b-640.jpg 640w, /b-1280.jpg 1280w")
+        );
+    }
+
+    #[test]
+    fn every_rule_is_documented() {
+        assert_eq!(RULES.len(), 11);
+        for r in RULES {
+            assert!(!r.description.is_empty(), "{}", r.name);
+        }
+    }
+
+    #[test]
+    fn caption_rule_drops_captions_and_credits_but_keeps_images() {
+        let page = format!(
+            "<body><article>{BODY}<figure><img src=a.jpg><figcaption>A bus at the depot. Photo: J. Doe</figcaption></figure>\
+             <div class='wp-caption'><img src=b.jpg><p class='wp-caption-text'>The ring road site.</p></div>\
+             <span class='image-credit'>Getty Images</span></article></body>"
+        );
+        let doc = Document::from(page.as_str());
+        before_scoring(&doc, &Rules::default());
+        let text = doc.select("body").text();
+        assert!(!text.contains("bus at the depot"), "{text}");
+        assert!(!text.contains("ring road site"), "{text}");
+        assert!(!text.contains("Getty"), "{text}");
+        assert!(text.contains("The council met"));
+        assert_eq!(doc.select("img").length(), 2);
+    }
+
+    #[test]
+    fn related_rule_drops_story_lists() {
+        let t = before(&format!(
+            "<body><article>{BODY}<div class='related-stories'><h4>Related</h4><ul><li><a href=/x>Depot fire</a></li></ul></div>\
+             <aside id=most-read><a href=/y>Top story</a></aside></article></body>"
+        ));
+        assert!(t.contains("The council met"));
+        assert!(!t.contains("Depot fire") && !t.contains("Top story"), "{t}");
+    }
+
+    #[test]
+    fn promo_rule_drops_newsletter_and_membership_boxes() {
+        let t = before(&format!(
+            "<body><article>{BODY}<div class='newsletter-signup'><p>Get the morning briefing.</p></div>\
+             <div class='nr-cta'><p>Join now and read without limits.</p></div></article></body>"
+        ));
+        assert!(t.contains("The council met"));
+        assert!(
+            !t.contains("morning briefing") && !t.contains("Join now"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn share_rule_drops_share_bars_and_tools() {
+        let t = before(&format!(
+            "<body><article><ul class='share-bar'><li>Facebook</li><li>Twitter</li></ul>{BODY}\
+             <div class='article-tools'><span>Print</span><span>Text size</span></div></article></body>"
+        ));
+        assert!(t.contains("The council met"));
+        assert!(!t.contains("Facebook") && !t.contains("Text size"), "{t}");
+    }
+
+    #[test]
+    fn popup_rule_drops_hover_cards_inside_paragraphs() {
+        let t = before(
+            "<body><article><p>Mayor <span class='person'><a href=/p>Ann Lee</a><span class='person-hovercard'>Ann Lee: all stories</span></span> spoke.</p></article></body>",
+        );
+        assert_eq!(t, "Mayor Ann Lee spoke.");
+    }
+
+    #[test]
+    fn author_bio_rule_drops_biographies() {
+        let page = format!(
+            "<div id=readability-page-1 class=page>{BODY}<div class='author-bio'><p>Jane Doe covers transport for the paper.</p></div></div>"
+        );
+        // Before scoring the bio is kept (it names the author, which Readability reads as
+        // the byline); after scoring it goes.
+        assert!(before(&format!("<body>{page}</body>")).contains("covers transport"));
+        let t = after(&page);
+        assert!(t.contains("The council met"));
+        assert!(!t.contains("covers transport"), "{t}");
+    }
+
+    #[test]
+    fn protected_container_is_never_removed() {
+        let t = before(&format!(
+            "<body><div class='entry-content share-enabled'>{BODY}</div></body>"
+        ));
+        assert!(t.contains("The council met"), "{t}");
+    }
+
+    #[test]
+    fn meta_line_rule_drops_bylines_and_timestamps_after_scoring() {
+        let t = after(&format!(
+            "<div id=readability-page-1 class=page><div class='byline'>By Jane Doe</div><span class='timestamp'>5 hours ago</span>{BODY}</div>"
+        ));
+        assert!(t.starts_with("The council met"), "{t}");
+    }
+
+    #[test]
+    fn date_line_rule_drops_bare_dates() {
+        for line in [
+            "Updated 3:27 am PST, Wednesday, November 20, 2019",
+            "Published 7:07 PM EST Nov 19, 2019",
+            "Nov. 20, 2019 6:02 AM EST",
+        ] {
+            let t = after(&format!("<div><p>{line}</p>{BODY}</div>"));
+            assert!(t.starts_with("The council met"), "{line}: {t}");
+        }
+        // A sentence with a date is not a date line.
+        let t = after(&format!(
+            "<div><p>The vote was held on November 20, 2019.</p>{BODY}</div>"
+        ));
+        assert!(t.starts_with("The vote was held"), "{t}");
+    }
+
+    #[test]
+    fn teaser_rule_drops_read_more_and_calls_to_action() {
+        for line in [
+            "READ MORE: <a href=/x>Depot fire: what we know</a>",
+            "Related: <a href=/x>The ten busiest depots</a>",
+            "Sign up to our newsletter for exclusive updates",
+            "Subscribe to our channel on YouTube for more videos.",
+            "The news that matters, delivered to your inbox.",
+        ] {
+            let t = after(&format!("<div>{BODY}<p>{line}</p></div>"));
+            assert!(t.ends_with("outside the town."), "{line}: {t}");
+        }
+        let t = after(&format!(
+            "<div>{BODY}<p>Read more about the plan in the council minutes, which list every vote.</p></div>"
+        ));
+        assert!(
+            t.contains("council minutes"),
+            "a long sentence starting with Read more: {t}"
+        );
+    }
+
+    #[test]
+    fn link_only_rule_drops_headline_links_but_not_linked_words() {
+        let t = after(&format!(
+            "<div>{BODY}{BODY}<p><strong><a href=/x>DEPOT FIRE: CREWS BATTLE BLAZE</a></strong></p>\
+             <ul><li><a href=/y>How buses are kept clean</a></li></ul>\
+             <p>The <a href=/z>council</a> will meet again.</p></div>"
+        ));
+        assert!(
+            !t.contains("DEPOT FIRE") && !t.contains("kept clean"),
+            "{t}"
+        );
+        assert!(t.contains("The council will meet again."), "{t}");
+        // A short page made of links keeps them.
+        let t = after("<div><p><a href=/x>Only a link</a></p></div>");
+        assert_eq!(t, "Only a link");
+    }
+}
