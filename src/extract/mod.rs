@@ -154,6 +154,13 @@ pub fn extract_with_rules(
     .and_then(|u| url::Url::parse(url).ok()?.join(&u).ok())
     .map(|u| u.to_string());
     let page_meta = meta::read(&doc);
+    let headings: Vec<String> = doc
+        .select("h1")
+        .iter()
+        .map(|h| crate::text::collapse_ws(&h.text()))
+        .filter(|h| !h.is_empty())
+        .take(4)
+        .collect();
     doc.select(COMMENT_SECTIONS).remove();
     doc.select(NAVIGATION).remove();
     clean::before_scoring(&doc, rules);
@@ -203,7 +210,9 @@ pub fn extract_with_rules(
         .iter()
         .find_map(|i| i.attr("src").map(|s| s.to_string()));
     Ok(Extracted {
-        title: clean(Some(article.title)).or(m.headline),
+        title: clean(Some(article.title))
+            .map(|t| without_site_name(t, &headings))
+            .or(m.headline),
         byline: clean(article.byline),
         published: [article.published_time, m.published, m.first_time]
             .into_iter()
@@ -226,6 +235,30 @@ pub fn extract_with_rules(
         text,
         comments,
     })
+}
+
+/// Separators between a headline and the site name in a `<title>`.
+const TITLE_SEPARATORS: [&str; 7] = [" - ", " – ", " — ", " | ", " · ", " :: ", " » "];
+
+/// Rule `site-suffix`: Readability keeps "Headline - Site" whole when the headline is
+/// four words or fewer (its guard against cutting a title down to a fragment). When the
+/// title is exactly one of the page's `<h1>` of at most four words, then a separator and
+/// a short site name (at most four words), the `<h1>` is the headline.
+fn without_site_name(title: String, headings: &[String]) -> String {
+    for h in headings
+        .iter()
+        .filter(|h| h.split_whitespace().count() <= 4)
+    {
+        for sep in TITLE_SEPARATORS {
+            let rest = title
+                .strip_prefix(h.as_str())
+                .and_then(|r| r.strip_prefix(sep));
+            if rest.is_some_and(|r| !r.trim().is_empty() && r.split_whitespace().count() <= 4) {
+                return h.clone();
+            }
+        }
+    }
+    title
 }
 
 fn first_attr(doc: &Document, pairs: &[(&str, &str)]) -> Option<String> {
@@ -276,6 +309,38 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_headline_loses_the_site_name_its_title_adds() {
+        let h = vec!["Café owners “cautiously optimistic”".to_string()];
+        assert_eq!(
+            without_site_name(
+                "Café owners “cautiously optimistic” - Example Post".into(),
+                &h
+            ),
+            "Café owners “cautiously optimistic”"
+        );
+        // A site name before the headline is left alone (it may be the headline).
+        assert_eq!(
+            without_site_name(
+                "Example Post | Café owners “cautiously optimistic”".into(),
+                &h
+            ),
+            "Example Post | Café owners “cautiously optimistic”"
+        );
+        // A title that is not the <h1> plus a site name is left alone.
+        assert_eq!(
+            without_site_name(
+                "Café owners react - a long story of terraces and the town".into(),
+                &h
+            ),
+            "Café owners react - a long story of terraces and the town"
+        );
+        assert_eq!(
+            without_site_name("Café owners “cautiously optimistic”".into(), &h),
+            "Café owners “cautiously optimistic”"
+        );
+    }
 
     #[test]
     fn times_normalize_to_utc() {
