@@ -22,6 +22,8 @@ Exit status:
   0  success (for `poll`: every feed was fetched and parsed)
   1  `poll`: at least one feed failed (one line per failed feed on stderr)
   2  error: bad arguments, bad config, database failure, unknown article or version
+  3  `poll`/`run`: another `stet poll` or `stet run` is working on the same database;
+     nothing was done (cron runs that overlap skip instead of fetching everything twice)
 
 Environment:
   STET_CONFIG  config file, as --config
@@ -113,11 +115,7 @@ pub enum Command {
         #[arg(long)]
         feed: Option<String>,
         /// Only changes of this kind.
-        #[arg(long, value_parser = [
-            "title", "body", "byline", "published", "comments_closed", "comments_opened",
-            "removed", "restored", "redirected", "extraction_failed", "feed_moved", "feed_gone",
-            "feed_dead",
-        ])]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(config::CHANGE_KINDS))]
         kind: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
@@ -385,6 +383,37 @@ fn init(path: &Path) -> Result<i32> {
     Ok(0)
 }
 
+/// Exit status when another poller holds the database.
+const EXIT_BUSY: i32 = 3;
+
+/// Takes the database's poll lock (an advisory lock on `DATABASE.lock`), so that two
+/// pollers never fetch and write the same articles at once. None when another process
+/// holds it; the lock is released when the file is dropped or the process ends.
+fn poll_lock(cfg: &Config) -> Result<Option<std::fs::File>> {
+    let mut name = cfg.database.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            eprintln!(
+                "stet: another `stet poll` or `stet run` is working on {}; nothing done",
+                cfg.database.display()
+            );
+            Ok(None)
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -394,6 +423,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn poll(cfg: Config, all: bool) -> Result<i32> {
     let mut store = open_store(&cfg)?;
+    let Some(_lock) = poll_lock(&cfg)? else {
+        return Ok(EXIT_BUSY);
+    };
     let poller = Poller::new(cfg.clone())?;
     let rt = runtime()?;
     let report = rt.block_on(poller.poll_once(&mut store, all))?;
@@ -412,6 +444,12 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
     for e in &report.article_errors {
         eprintln!("article failed: {e}");
     }
+    if report.articles_deferred > 0 {
+        eprintln!(
+            "{} article(s) deferred: their host is backing off after failures (see `stet feeds`); they are rescheduled",
+            report.articles_deferred
+        );
+    }
     for (old, new) in &report.feeds_moved {
         eprintln!("feed moved: {old} -> {new} (permanent redirects; update config.toml)");
     }
@@ -428,6 +466,9 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
 
 fn daemon(cfg: Config) -> Result<i32> {
     let mut store = open_store(&cfg)?;
+    let Some(_lock) = poll_lock(&cfg)? else {
+        return Ok(EXIT_BUSY);
+    };
     let poller = Poller::new(cfg.clone())?;
     let cancel = poller.cancel_flag();
     let rt = runtime()?;

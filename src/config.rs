@@ -433,6 +433,23 @@ fn compile_noise(
         .collect()
 }
 
+/// Every change kind a notifier may filter on: version changes, then status events.
+pub const CHANGE_KINDS: &[&str] = &[
+    "title",
+    "body",
+    "byline",
+    "published",
+    "comments_closed",
+    "comments_opened",
+    "removed",
+    "restored",
+    "redirected",
+    "extraction_failed",
+    "feed_moved",
+    "feed_gone",
+    "feed_dead",
+];
+
 /// Validates one `[[notify]]` block.
 fn notifier(i: usize, n: RawNotify) -> Result<NotifierConfig, String> {
     let key = format!("notify[{i}]");
@@ -486,6 +503,14 @@ fn notifier(i: usize, n: RawNotify) -> Result<NotifierConfig, String> {
             ));
         }
     };
+    for (j, k) in n.kinds.iter().enumerate() {
+        if !CHANGE_KINDS.contains(&k.as_str()) {
+            return Err(format!(
+                "key `{key}.kinds[{j}]`: {k:?} is not a change kind (one of {})",
+                CHANGE_KINDS.join(", ")
+            ));
+        }
+    }
     Ok(NotifierConfig {
         name: n.name.unwrap_or_else(|| format!("{}-{}", n.kind, i + 1)),
         kind,

@@ -1,5 +1,7 @@
 //! The `stet` binary: parses arguments, sets up logging, runs the command, reports errors.
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -11,9 +13,13 @@ fn main() {
     };
     let filter =
         EnvFilter::try_from_env("STET_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
+    // Colour only on a terminal, and never with NO_COLOR: logs often go to files.
+    let ansi = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .init();
     match stet::cli::run(cli) {
         Ok(code) => std::process::exit(code),
@@ -28,7 +34,19 @@ fn main() {
             if broken_pipe {
                 std::process::exit(0);
             }
-            eprintln!("stet: {e:#}");
+            // Each cause once: error types that already quote their source's message
+            // would otherwise repeat it.
+            let mut message = String::new();
+            for cause in e.chain() {
+                let text = cause.to_string();
+                if !message.contains(&text) {
+                    if !message.is_empty() {
+                        message.push_str(": ");
+                    }
+                    message.push_str(&text);
+                }
+            }
+            eprintln!("stet: {message}");
             std::process::exit(2);
         }
     }

@@ -67,6 +67,9 @@ pub struct PollReport {
     pub articles_checked: usize,
     /// Versions stored.
     pub versions_created: usize,
+    /// Articles not fetched because their host is backing off after failures (they are
+    /// rescheduled for when the backoff ends).
+    pub articles_deferred: usize,
     /// Article fetches or extractions that failed, as `url: cause`.
     pub article_errors: Vec<String>,
     /// True when the cycle stopped early on a shutdown request.
@@ -156,7 +159,7 @@ fn interleave_by_host(articles: Vec<Article>) -> Vec<Article> {
     for a in articles {
         let host = url::Url::parse(&a.url)
             .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
+            .and_then(|u| http::host_key(&u))
             .unwrap_or_default();
         let i = *index.entry(host).or_insert_with(|| {
             queues.push(Default::default());
@@ -326,7 +329,8 @@ impl Poller {
             CheckOutcome::HttpStatus(s) => report
                 .article_errors
                 .push(format!("{}: http_status failed: HTTP {s}", article.url)),
-            CheckOutcome::Deferred(_) | CheckOutcome::Unchanged | CheckOutcome::NotModified => {}
+            CheckOutcome::Deferred(_) => report.articles_deferred += 1,
+            CheckOutcome::Unchanged | CheckOutcome::NotModified => {}
         }
     }
 
@@ -560,7 +564,9 @@ impl Poller {
                 detail: Some(msg),
             })?;
         }
-        tracing::warn!(feed = %feed.url, error = %msg, status = %status, "feed poll failed");
+        // `stet poll` prints one line per failed feed and the daemon logs the report:
+        // this is the detail for debugging.
+        tracing::debug!(feed = %feed.url, error = %msg, status = %status, "feed poll failed");
         report.feeds_failed.push(FeedFailure {
             url: feed.url.clone(),
             error: msg.to_string(),

@@ -199,3 +199,39 @@ fn the_daemon_archives_then_stops_cleanly_on_sigterm() {
     };
     assert_eq!(exit.code(), Some(0));
 }
+
+#[test]
+fn a_second_poller_on_the_same_database_does_nothing() {
+    let server = TestServer::start();
+    server.set(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            "<rss version=\"2.0\"><channel><title>G</title></channel></rss>",
+        ),
+    );
+    let w = Workdir::new(&format!(
+        "[[feed]]\nurl = \"{}\"\n",
+        server.url("/feed.xml")
+    ));
+    // Another poller holds the lock.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(w.dir.path().join("stet.db.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let out = w.stet(&["poll", "--all"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another `stet poll` or `stet run`"));
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
+    drop(lock);
+    w.ok(&["poll", "--all"]);
+    assert_eq!(
+        server.seen().len(),
+        2,
+        "robots.txt and the feed: {:?}",
+        server.seen()
+    );
+}

@@ -92,6 +92,16 @@ impl Response {
     }
 }
 
+/// The key under which politeness limits and backoff apply: the host and, when it is
+/// not the scheme's default, the port (two servers on one machine are two hosts).
+pub fn host_key(url: &Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    })
+}
+
 /// The stage at which fetching or processing a URL failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -298,9 +308,9 @@ impl Fetcher {
             let rules = Rules::new(&e, &self.token);
             if let Some(d) = rules.crawl_delay()
                 && let Ok(u) = Url::parse(&e.origin)
-                && let Some(h) = u.host_str()
+                && let Some(h) = host_key(&u)
             {
-                self.hosts.set_crawl_delay(h, d);
+                self.hosts.set_crawl_delay(&h, d);
             }
             let cell = tokio::sync::OnceCell::new_with(Some(Arc::new((e.clone(), rules, None))));
             map.insert(e.origin.clone(), Arc::new(cell));
@@ -358,9 +368,9 @@ impl Fetcher {
         let clock = Instant::now();
         let result = crate::bench::timed(crate::bench::Stage::Fetch, self.fetch_inner(req)).await;
         if let Ok(u) = Url::parse(req.url)
-            && let Some(host) = u.host_str()
+            && let Some(host) = host_key(&u)
         {
-            self.note_host_outcome(host, &result);
+            self.note_host_outcome(&host, &result);
         }
         let record = FetchRecord {
             url: req.url.to_string(),
@@ -412,12 +422,12 @@ impl Fetcher {
             ));
         }
         if !req.force {
-            let host = current.host_str().unwrap_or_default();
+            let host = host_key(&current).unwrap_or_default();
             let blocked = self
                 .backoff
                 .lock()
                 .expect("backoff lock")
-                .get(host)
+                .get(&host)
                 .and_then(|b| b.blocked_until);
             if let Some(until) = blocked.filter(|t| *t > Utc::now()) {
                 let mut e = err(
@@ -438,7 +448,7 @@ impl Fetcher {
                 .await
                 .map_err(|(stage, m)| err(stage, m))?;
             first = false;
-            let host = current.host_str().unwrap_or_default().to_string();
+            let host = host_key(&current).unwrap_or_default();
             let permit = self.hosts.acquire(&host).await;
             // The total timeout bounds each exchange (request to last body byte), counted
             // once the host is free, not while waiting for it.
@@ -574,9 +584,9 @@ impl Fetcher {
             let (entry, failure) = self.fetch_robots(&origin, allow_private).await;
             let rules = Rules::new(&entry, &self.token);
             if let Some(d) = rules.crawl_delay()
-                && let Some(h) = target.host_str()
+                && let Some(h) = host_key(target)
             {
-                self.hosts.set_crawl_delay(h, d);
+                self.hosts.set_crawl_delay(&h, d);
             }
             // 5xx and unreachable answers are not kept: the next run asks again.
             if entry.status.is_some_and(|s| s < 500) {
@@ -603,7 +613,7 @@ impl Fetcher {
             let mut current =
                 Url::parse(&url).map_err(|e| FetchError::new(&url, Stage::Url, e.to_string()))?;
             for _ in 0..=5 {
-                let host = current.host_str().unwrap_or_default().to_string();
+                let host = host_key(&current).unwrap_or_default();
                 let permit = self.hosts.acquire(&host).await;
                 let resp = self
                     .client
