@@ -198,11 +198,11 @@ fn class_id(node: &NodeRef) -> String {
     if let Some(c) = node.attr("class") {
         s.push_str(&c);
     }
-    if let Some(i) = node.attr("id") {
-        if i.split(['-', '_']).count() <= 3 {
-            s.push(' ');
-            s.push_str(&i);
-        }
+    if let Some(i) = node.attr("id")
+        && i.split(['-', '_']).count() <= 3
+    {
+        s.push(' ');
+        s.push_str(&i);
     }
     s.to_ascii_lowercase()
 }
