@@ -662,7 +662,16 @@ fn diff_pair(store: &Store, first: &str, new: Option<i64>) -> Result<(Version, V
             let old_id: i64 = first
                 .parse()
                 .with_context(|| format!("{first:?} is not a version id"))?;
-            Ok((store.version(old_id)?, store.version(new_id)?))
+            let (old, new) = (store.version(old_id)?, store.version(new_id)?);
+            if old.article_id != new.article_id {
+                bail!(
+                    "versions {old_id} and {new_id} belong to different articles ({} and {}); \
+                     `stet versions ARTICLE` lists an article's versions",
+                    old.article_id,
+                    new.article_id
+                );
+            }
+            Ok((old, new))
         }
         None => {
             let article = store.find_article(first)?;

@@ -116,6 +116,8 @@ fn unknown_ids_are_errors_with_status_2() {
     let out = w.stet(&["versions", "42"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("article 42 not found"));
+    let out = w.stet(&["diff", "1", "2"]);
+    assert_eq!(out.status.code(), Some(2));
     let out = w.stet(&["show", "7"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("version 7 not found"));

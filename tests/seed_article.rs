@@ -179,6 +179,14 @@ fn edited_article_then_comments_closed() {
             );
         }
     }
+    // Versions of two different articles are not diffed.
+    let other = versions_of(&w, &other_url)[0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let out = w.stet(&["diff", &v1, &other]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("belong to different articles"));
     let shown: Value = serde_json::from_str(&w.ok(&["show", &v3, "--format", "json"])).unwrap();
     assert_eq!(shown["comments"], "closed");
     assert!(shown["html"].as_str().unwrap().contains("<p>"));
