@@ -1,4 +1,4 @@
-//! Casebook cases for extraction (tests/fixtures/extract/casebook/*/CASE.md): each test
+//! Casebook cases for extraction (tests/fixtures/casebook/*/CASE.md): each test
 //! asserts the expected values its CASE.md lists.
 
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use stet::extract::{CommentState, extract};
 
 fn fixture(case: &str, file: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/extract/casebook")
+        .join("tests/fixtures/casebook")
         .join(case)
         .join(file);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
