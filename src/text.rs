@@ -4,7 +4,6 @@
 //! a blank line between paragraphs. Diffs are taken over this text, so an edited
 //! sentence shows as exactly one changed line and a re-wrapped paragraph shows nothing.
 
-use scraper::{Html, Node};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Collapses every run of whitespace (including NBSP and other Unicode spaces) to one
@@ -63,59 +62,10 @@ fn is_block(name: &str) -> bool {
     )
 }
 
-/// Converts cleaned article HTML to its paragraphs of plain text (whitespace collapsed,
-/// empty paragraphs dropped). `<br>` also ends a paragraph.
-pub fn paragraphs(html: &str) -> Vec<String> {
-    let doc = Html::parse_fragment(html);
-    let mut paras = Vec::new();
-    let mut current = String::new();
-    // Depth-first walk with explicit open/close events, so block ends are seen.
-    enum Step<'a> {
-        Open(ego_tree::NodeRef<'a, Node>),
-        Close,
-    }
-    let mut stack = vec![Step::Open(doc.tree.root())];
-    let flush = |current: &mut String, paras: &mut Vec<String>| {
-        let p = collapse_ws(current);
-        if !p.is_empty() {
-            paras.push(p);
-        }
-        current.clear();
-    };
-    while let Some(step) = stack.pop() {
-        match step {
-            Step::Open(node) => match node.value() {
-                Node::Text(t) => current.push_str(t),
-                Node::Element(el) => {
-                    let name = el.name();
-                    if matches!(name, "script" | "style" | "noscript" | "template") {
-                        continue;
-                    }
-                    if name == "br" || is_block(name) {
-                        flush(&mut current, &mut paras);
-                    }
-                    if is_block(name) {
-                        stack.push(Step::Close);
-                    }
-                    for child in node.children().rev() {
-                        stack.push(Step::Open(child));
-                    }
-                }
-                _ => {
-                    for child in node.children().rev() {
-                        stack.push(Step::Open(child));
-                    }
-                }
-            },
-            Step::Close => flush(&mut current, &mut paras),
-        }
-    }
-    flush(&mut current, &mut paras);
-    paras
-}
-
-/// [`paragraphs`] of an already parsed dom_query document (the extractor's own tree, so
-/// that the article is not parsed a second time). Same rules, same output.
+/// The paragraphs of plain text of a parsed document (whitespace collapsed, empty
+/// paragraphs dropped): block elements and `<br>` end a paragraph; scripts, styles and
+/// templates are skipped. The extractor passes its own tree, so the article is not
+/// parsed a second time.
 pub fn paragraphs_of_dom(doc: &dom_query::Document) -> Vec<String> {
     use dom_query::NodeRef;
     enum Step<'a> {
@@ -166,8 +116,8 @@ pub fn paragraphs_of_dom(doc: &dom_query::Document) -> Vec<String> {
     paras
 }
 
-/// The plain text form of an already parsed dom_query document; equal to
-/// [`html_to_text`] of its HTML.
+/// The plain text form of a parsed document: one sentence per line, a blank line
+/// between paragraphs, no trailing newline.
 pub fn dom_to_text(doc: &dom_query::Document) -> String {
     paragraphs_of_dom(doc)
         .iter()
@@ -188,11 +138,7 @@ pub fn sentences(paragraph: &str) -> Vec<&str> {
 /// The plain text form of cleaned HTML: one sentence per line, a blank line between
 /// paragraphs, no trailing newline.
 pub fn html_to_text(html: &str) -> String {
-    paragraphs(html)
-        .iter()
-        .map(|p| sentences(p).join("\n"))
-        .collect::<Vec<_>>()
-        .join("\n\n")
+    dom_to_text(&dom_query::Document::fragment(html))
 }
 
 /// Normalizes text for the content hash: whitespace collapsed per line, typographic
@@ -244,17 +190,6 @@ mod tests {
             normalize_for_hash("It\u{a0}is \u{201c}fine\u{201d}  \n\n it\u{2019}s"),
             "It is \"fine\"\nit's"
         );
-    }
-
-    #[test]
-    fn dom_and_html_forms_agree() {
-        for html in [
-            "<div><h2>Head</h2><p>One thing. Two  things!\n Three?</p><ul><li>a</li><li>b <b>c</b></li></ul></div>",
-            "<p>line one<br>line two<script>var x=1;</script></p><!-- c --><table><tr><td>x</td><td>y</td></tr></table>",
-        ] {
-            let doc = dom_query::Document::fragment(html);
-            assert_eq!(dom_to_text(&doc), html_to_text(html), "{html}");
-        }
     }
 
     #[test]

@@ -7,25 +7,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use common::{Route, TestServer, Workdir, fixture};
+use common::{Route, TestServer, Workdir, fixture, seed_server};
 use serde_json::Value;
 
-const ARTICLE: &str = "/2021/02/mexico-us-time-to-reset-relations/";
-
-/// A feed with the seed article, served with page `v1.html`.
-fn seed_server() -> TestServer {
-    let server = TestServer::start();
-    let feed = String::from_utf8(fixture("seed-article/feed.xml"))
-        .unwrap()
-        .replace("{{BASE}}", &server.base);
-    server.set("/feed.xml", Route::ok("application/rss+xml", feed));
-    server.set(
-        "/2021/02/water-wars-in-the-andes/",
-        Route::html(fixture("seed-article/water-wars.html")),
-    );
-    serve(&server, "v1.html");
-    server
-}
+const ARTICLE: &str = common::SEED_ARTICLE;
 
 fn serve(server: &TestServer, page: &str) {
     server.set(

@@ -4,21 +4,12 @@
 
 mod common;
 
-use common::{Route, TestServer, Workdir, fixture};
+use common::{Route, TestServer, Workdir, fixture, seed_server};
 
-const ARTICLE: &str = "/2021/02/mexico-us-time-to-reset-relations/";
+const ARTICLE: &str = common::SEED_ARTICLE;
 
 fn setup() -> (TestServer, Workdir) {
-    let server = TestServer::start();
-    let feed = String::from_utf8(fixture("seed-article/feed.xml"))
-        .unwrap()
-        .replace("{{BASE}}", &server.base);
-    server.set("/feed.xml", Route::ok("application/rss+xml", feed));
-    server.set(
-        "/2021/02/water-wars-in-the-andes/",
-        Route::html(fixture("seed-article/water-wars.html")),
-    );
-    server.set(ARTICLE, Route::html(fixture("seed-article/v1.html")));
+    let server = seed_server();
     let w = Workdir::new(&format!(
         "[[feed]]\nurl = \"{}\"\n",
         server.url("/feed.xml")

@@ -281,3 +281,22 @@ impl Workdir {
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("stet {args:?}: bad JSON {e}: {out}"))
     }
 }
+
+/// Path of the edited article of the seed scenario (tests/fixtures/seed-article).
+pub const SEED_ARTICLE: &str = "/2021/02/mexico-us-time-to-reset-relations/";
+
+/// A server for the seed scenario: its feed (with `{{BASE}}` filled in), the article that
+/// never changes, and the edited article served as `v1.html`.
+pub fn seed_server() -> TestServer {
+    let server = TestServer::start();
+    let feed = String::from_utf8(fixture("seed-article/feed.xml"))
+        .unwrap()
+        .replace("{{BASE}}", &server.base);
+    server.set("/feed.xml", Route::ok("application/rss+xml", feed));
+    server.set(
+        "/2021/02/water-wars-in-the-andes/",
+        Route::html(fixture("seed-article/water-wars.html")),
+    );
+    server.set(SEED_ARTICLE, Route::html(fixture("seed-article/v1.html")));
+    server
+}
