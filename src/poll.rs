@@ -180,6 +180,9 @@ fn interleave_by_host(articles: Vec<Article>) -> Vec<Article> {
     out
 }
 
+/// Articles are read from the store and checked this many at a time.
+const ARTICLE_PAGE: usize = 512;
+
 /// Writes of a cycle are grouped in transactions of at most this many items...
 const BATCH_ITEMS: usize = 256;
 /// ...or this long, whichever comes first: a crash loses at most one batch, whose
@@ -282,18 +285,56 @@ impl Poller {
                 batch.tick(store)?;
             }
         }
-        let mut articles = Vec::new();
+        // The articles of new entries first, then the due ones, a page at a time: a
+        // cycle holds at most a page of articles whatever the archive's size.
+        let now = Utc::now();
         let mut seen = HashSet::new();
-        for id in new_articles {
-            if seen.insert(id) {
-                articles.push(store.article(id)?);
+        new_articles.retain(|id| seen.insert(*id));
+        for ids in new_articles.chunks(ARTICLE_PAGE) {
+            let page = ids
+                .iter()
+                .map(|id| store.article(*id))
+                .collect::<Result<Vec<_>, _>>()?;
+            if !self
+                .check_page(store, page, all, &mut batch, report)
+                .await?
+            {
+                return Ok(());
             }
         }
-        for a in store.due_articles(Utc::now(), all)? {
-            if seen.insert(a.id) {
-                articles.push(a);
+        let mut cursor = None;
+        loop {
+            let (mut page, next) =
+                store.due_articles_page(now, all, cursor.as_ref(), ARTICLE_PAGE)?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            cursor = next;
+            page.retain(|a| !seen.contains(&a.id));
+            if !self
+                .check_page(store, page, all, &mut batch, report)
+                .await?
+            {
+                return Ok(());
             }
         }
+    }
+
+    /// Fetches, prepares and saves one page of articles (at most
+    /// `politeness.global_concurrency` in flight). False when the cycle was cancelled.
+    async fn check_page(
+        &self,
+        store: &mut Store,
+        articles: Vec<Article>,
+        all: bool,
+        batch: &mut Batch,
+        report: &mut PollReport,
+    ) -> Result<bool, PollError> {
+        if self.cancelled() {
+            report.interrupted = true;
+            return Ok(false);
+        }
+        let global = self.config.politeness.global_concurrency;
         let articles = interleave_by_host(articles);
         let mut results =
             futures_util::stream::iter(articles.into_iter().map(|article| async move {
@@ -308,13 +349,13 @@ impl Poller {
         while let Some((article, started, fetched, prepared)) = results.next().await {
             if self.cancelled() {
                 report.interrupted = true;
-                return Ok(());
+                return Ok(false);
             }
             let outcome = self.save_article(store, &article, started, fetched, prepared)?;
             self.tally(report, &article, outcome);
             batch.tick(store)?;
         }
-        Ok(())
+        Ok(true)
     }
 
     fn tally(&self, report: &mut PollReport, article: &Article, outcome: CheckOutcome) {

@@ -67,10 +67,15 @@ static MIGRATIONS: LazyLock<Migrations<'static>> =
 /// Hot query: One article by id.
 const SQL_ARTICLE: &str = "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
                  WHERE a.id = ?1";
-/// Hot query: Articles due for a re-check.
-const SQL_DUE_ARTICLES: &str = "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+/// Hot query: A page of the articles due for a re-check, oldest due first.
+const SQL_DUE_ARTICLES_PAGE: &str = "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
              WHERE a.next_check_at IS NOT NULL AND a.next_check_at <= ?1
-             ORDER BY a.next_check_at, a.id";
+               AND (a.next_check_at, a.id) > (?2, ?3)
+             ORDER BY a.next_check_at, a.id LIMIT ?4";
+/// Hot query: A page of the articles still re-checked, by id (`poll --all`).
+const SQL_ALL_ARTICLES_PAGE: &str = "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
+             WHERE a.next_check_at IS NOT NULL AND a.id > ?1
+             ORDER BY a.id LIMIT ?2";
 /// Hot query: An article's newest version.
 const SQL_LATEST_VERSION: &str =
     "SELECT * FROM versions WHERE article_id = ?1 ORDER BY id DESC LIMIT 1";
@@ -95,7 +100,8 @@ const SQL_VERSIONS: &str = "SELECT * FROM versions WHERE article_id = ?1 ORDER B
 /// test: none may scan `articles`, `versions` or `blobs`.
 pub const HOT_QUERIES: &[&str] = &[
     SQL_ARTICLE,
-    SQL_DUE_ARTICLES,
+    SQL_DUE_ARTICLES_PAGE,
+    SQL_ALL_ARTICLES_PAGE,
     SQL_LATEST_VERSION,
     SQL_ENTRY_EXISTS,
     SQL_ARTICLE_BY_URL,
@@ -405,6 +411,14 @@ pub struct ArticleCheck<'a> {
     pub status: Option<&'a str>,
     /// A status event to record with the check: kind and detail.
     pub event: Option<(&'a str, &'a str)>,
+}
+
+/// Where a page of [`Store::due_articles_page`] ended: the last article's due time (as
+/// stored) and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCursor {
+    at: String,
+    id: i64,
 }
 
 /// The SQLite store.
@@ -869,27 +883,62 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("article {id}")))
     }
 
-    /// Articles whose re-check is due at `now` (every article still re-checked when
-    /// `all`), oldest due first.
+    /// One page of the articles whose re-check is due at `now` (with `all`, of every
+    /// article still re-checked), at most `limit` of them, after `after`: oldest due
+    /// first (by id with `all`). Pass the returned cursor to get the next page; an empty
+    /// page ends the list. Paging keeps a poll cycle's memory independent of the archive's
+    /// size, and a cursor (keyset, not OFFSET) keeps each page an index range.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn due_articles_page(
+        &self,
+        now: DateTime<Utc>,
+        all: bool,
+        after: Option<&DueCursor>,
+        limit: usize,
+    ) -> Result<(Vec<Article>, Option<DueCursor>)> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = if all {
+            self.conn.prepare_cached(SQL_ALL_ARTICLES_PAGE)?
+        } else {
+            self.conn.prepare_cached(SQL_DUE_ARTICLES_PAGE)?
+        };
+        let (at, id) = after.map_or((None, 0), |c| (Some(c.at.as_str()), c.id));
+        let mut cursor = None;
+        let mut rows = if all {
+            stmt.query(params![id, limit])?
+        } else {
+            stmt.query(params![fmt_time(now), at.unwrap_or(""), id, limit])?
+        };
+        let mut page = Vec::new();
+        while let Some(r) = rows.next()? {
+            let article = Self::article_from_row(r)?;
+            cursor = Some(DueCursor {
+                at: r.get("next_check_at")?,
+                id: article.id,
+            });
+            page.push(article);
+        }
+        Ok((page, cursor))
+    }
+
+    /// Every article due at `now` (see [`Store::due_articles_page`]), in one list: for
+    /// tests and small archives.
     ///
     /// # Errors
     /// On an SQLite error.
     pub fn due_articles(&self, now: DateTime<Utc>, all: bool) -> Result<Vec<Article>> {
-        let sql = if all {
-            "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
-             WHERE a.next_check_at IS NOT NULL ORDER BY a.id"
-        } else {
-            SQL_DUE_ARTICLES
-        };
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = if all {
-            stmt.query_map([], Self::article_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?
-        } else {
-            stmt.query_map([fmt_time(now)], Self::article_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?
-        };
-        Ok(rows)
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (page, next) = self.due_articles_page(now, all, cursor.as_ref(), 1024)?;
+            if page.is_empty() {
+                return Ok(out);
+            }
+            out.extend(page);
+            cursor = next;
+        }
     }
 
     /// Finds an article by id (digits) or by URL.

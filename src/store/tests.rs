@@ -162,3 +162,59 @@ fn two_processes_may_open_a_new_database_at_once() {
         }
     }
 }
+
+#[test]
+fn due_articles_come_in_pages_oldest_due_first_without_repeats() {
+    let mut s = Store::open_in_memory().unwrap();
+    s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
+    let feed = s.feeds().unwrap()[0].id;
+    let now = t("2024-01-01T00:00:00Z");
+    let es: Vec<Entry> = (1..=5)
+        .map(|i| entry(&i.to_string(), &format!("https://a.test/{i}")))
+        .collect();
+    let ids = s.record_entries(feed, &es, now).unwrap();
+    // Due times: the 3rd and the 1st share the oldest; the 5th is not due yet.
+    let due = [
+        "2023-12-31T10:00:00Z",
+        "2023-12-31T12:00:00Z",
+        "2023-12-31T10:00:00Z",
+        "2023-12-31T11:00:00Z",
+        "2024-01-02T00:00:00Z",
+    ];
+    for (id, at) in ids.iter().zip(due) {
+        s.conn
+            .execute(
+                "UPDATE articles SET next_check_at = ?2 WHERE id = ?1",
+                params![id, fmt_time(t(at))],
+            )
+            .unwrap();
+    }
+    let pages = |all: bool, limit: usize| {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (page, next) = s
+                .due_articles_page(now, all, cursor.as_ref(), limit)
+                .unwrap();
+            if page.is_empty() {
+                return out;
+            }
+            assert!(page.len() <= limit);
+            out.push(page.iter().map(|a| a.id).collect::<Vec<_>>());
+            cursor = next;
+        }
+    };
+    let [a, b, c, d, e] = ids[..] else { panic!() };
+    assert_eq!(pages(false, 2), vec![vec![a, c], vec![d, b]]);
+    // A page boundary between two articles due at the same time loses neither.
+    assert_eq!(pages(false, 1), vec![vec![a], vec![c], vec![d], vec![b]]);
+    assert_eq!(pages(true, 2), vec![vec![a, b], vec![c, d], vec![e]]);
+    assert_eq!(
+        s.due_articles(now, false)
+            .unwrap()
+            .iter()
+            .map(|x| x.id)
+            .collect::<Vec<_>>(),
+        vec![a, c, d, b]
+    );
+}
