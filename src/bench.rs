@@ -52,7 +52,7 @@ static NANOS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
 
 thread_local! {
     /// The innermost running span on this thread and when it (last) resumed.
-    static CURRENT: Cell<Option<(Stage, Instant)>> = const { Cell::new(None) };
+    static CURRENT: Running = const { Cell::new(None) };
 }
 
 /// Turns counting on (for the rest of the process).
@@ -72,8 +72,38 @@ pub fn reset() {
     }
 }
 
-fn add(stage: Stage, since: Instant, now: Instant) {
-    let ns = u64::try_from((now - since).as_nanos()).unwrap_or(u64::MAX);
+fn nanos(since: Instant, now: Instant) -> u64 {
+    u64::try_from((now - since).as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The innermost running span of a thread and when it (last) resumed.
+type Running = Cell<Option<(Stage, Instant)>>;
+
+/// Enters `stage` at `now` on a thread whose running span is `running`: the span it
+/// pauses is counted up to `now`. Returns the paused span's stage.
+fn enter(
+    running: &Running,
+    stage: Stage,
+    now: Instant,
+    count: &mut dyn FnMut(Stage, u64),
+) -> Option<Stage> {
+    let outer = running.get();
+    if let Some((s, t)) = outer {
+        count(s, nanos(t, now));
+    }
+    running.set(Some((stage, now)));
+    outer.map(|(s, _)| s)
+}
+
+/// Leaves the running span at `now`, counting it, and resumes `outer` from `now`.
+fn leave(running: &Running, outer: Option<Stage>, now: Instant, count: &mut dyn FnMut(Stage, u64)) {
+    if let Some((s, t)) = running.get() {
+        count(s, nanos(t, now));
+    }
+    running.set(outer.map(|s| (s, now)));
+}
+
+fn count_globally(stage: Stage, ns: u64) {
     NANOS[stage as usize].fetch_add(ns, Ordering::Relaxed);
 }
 
@@ -83,18 +113,8 @@ pub fn span(stage: Stage) -> Span {
     if !ENABLED.load(Ordering::Relaxed) {
         return Span { outer: None };
     }
-    let now = Instant::now();
-    let outer = CURRENT.with(|c| {
-        let outer = c.get();
-        if let Some((s, t)) = outer {
-            add(s, t, now);
-        }
-        c.set(Some((stage, now)));
-        outer
-    });
-    Span {
-        outer: Some(outer.map(|(s, _)| s)),
-    }
+    let outer = CURRENT.with(|c| enter(c, stage, Instant::now(), &mut count_globally));
+    Span { outer: Some(outer) }
 }
 
 /// Counts time spent across an `.await` (the fetch stage): not exclusive, summed over
@@ -105,7 +125,7 @@ pub async fn timed<F: std::future::Future>(stage: Stage, fut: F) -> F::Output {
     }
     let t = Instant::now();
     let out = fut.await;
-    add(stage, t, Instant::now());
+    count_globally(stage, nanos(t, Instant::now()));
     out
 }
 
@@ -118,13 +138,7 @@ pub struct Span {
 impl Drop for Span {
     fn drop(&mut self) {
         let Some(outer) = self.outer else { return };
-        let now = Instant::now();
-        CURRENT.with(|c| {
-            if let Some((s, t)) = c.get() {
-                add(s, t, now);
-            }
-            c.set(outer.map(|s| (s, now)));
-        });
+        CURRENT.with(|c| leave(c, outer, Instant::now(), &mut count_globally));
     }
 }
 
@@ -134,19 +148,20 @@ mod tests {
 
     #[test]
     fn nested_spans_count_each_instant_once() {
-        enable();
-        reset();
-        {
-            let _a = span(Stage::Sqlite);
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            {
-                let _b = span(Stage::HashCompress);
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-        }
-        let s = snapshot();
-        let ms = |st: Stage| s[st as usize] / 1_000_000;
-        assert!((19..40).contains(&ms(Stage::Sqlite)), "{s:?}");
-        assert!((19..40).contains(&ms(Stage::HashCompress)), "{s:?}");
+        // Explicit instants and a local tally: exact, and apart from other tests' spans.
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + std::time::Duration::from_millis(ms);
+        let running = Running::new(None);
+        let mut totals = [0u64; 5];
+        let mut count = |s: Stage, ns: u64| totals[s as usize] += ns;
+        let a = enter(&running, Stage::Sqlite, at(0), &mut count);
+        let b = enter(&running, Stage::HashCompress, at(20), &mut count);
+        leave(&running, b, at(50), &mut count);
+        leave(&running, a, at(60), &mut count);
+        assert_eq!(running.get(), None);
+        let ms = |st: Stage| totals[st as usize] / 1_000_000;
+        assert_eq!(ms(Stage::Sqlite), 30);
+        assert_eq!(ms(Stage::HashCompress), 30);
+        assert_eq!(ms(Stage::Extract), 0);
     }
 }
