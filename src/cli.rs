@@ -206,6 +206,19 @@ fn open_store(cfg: &Config) -> Result<Store> {
         .with_context(|| format!("cannot open database {}", cfg.database.display()))
 }
 
+/// The database of a command that works on the archive (lists, shows, diffs,
+/// re-extracts): it must exist already, so that a mistyped `database` path is an error
+/// instead of a new, empty archive.
+fn open_archive(cfg: &Config) -> Result<Store> {
+    if !cfg.database.exists() {
+        bail!(
+            "no database at {} (`stet init` or `stet poll` creates it; is `database` in the config right?)",
+            cfg.database.display()
+        );
+    }
+    open_store(cfg)
+}
+
 /// Runs the parsed command; returns the process exit code.
 ///
 /// # Errors
@@ -222,19 +235,19 @@ pub fn run(cli: Cli) -> Result<i32> {
             daemon(cfg)
         }
         Command::Feeds { json } => {
-            let store = open_store(&load_config(&cli.config)?)?;
+            let store = open_archive(&load_config(&cli.config)?)?;
             feeds(&store, json)
         }
         Command::Articles { json } => {
-            let store = open_store(&load_config(&cli.config)?)?;
+            let store = open_archive(&load_config(&cli.config)?)?;
             articles(&store, json)
         }
         Command::Versions { article, json } => {
-            let store = open_store(&load_config(&cli.config)?)?;
+            let store = open_archive(&load_config(&cli.config)?)?;
             versions(&store, &article, json)
         }
         Command::Show { version, format } => {
-            let store = open_store(&load_config(&cli.config)?)?;
+            let store = open_archive(&load_config(&cli.config)?)?;
             show(&store, version, format)
         }
         Command::Reextract {
@@ -243,7 +256,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             force,
         } => {
             let cfg = load_config(&cli.config)?;
-            let mut store = open_store(&cfg)?;
+            let mut store = open_archive(&cfg)?;
             reextract_cmd(&mut store, &cfg, article.as_deref(), force)
         }
         Command::Changes {
@@ -254,7 +267,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             json,
             format,
         } => {
-            let store = open_store(&load_config(&cli.config)?)?;
+            let store = open_archive(&load_config(&cli.config)?)?;
             let filter = ChangeFilter {
                 since: since.as_deref().map(parse_since).transpose()?,
                 feed_url: feed,
@@ -274,7 +287,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             format,
             color,
         } => {
-            let store = open_store(&load_config(&cli.config)?)?;
+            let store = open_archive(&load_config(&cli.config)?)?;
             diff_cmd(&store, &first, new, format, color)
         }
     }

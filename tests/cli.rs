@@ -112,6 +112,7 @@ fn init_writes_a_config_and_creates_the_database() {
 #[test]
 fn unknown_ids_are_errors_with_status_2() {
     let w = Workdir::new("");
+    w.ok(&["init"]);
     w.ok(&["articles"]);
     let out = w.stet(&["versions", "42"]);
     assert_eq!(out.status.code(), Some(2));
@@ -121,6 +122,32 @@ fn unknown_ids_are_errors_with_status_2() {
     let out = w.stet(&["show", "7"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("version 7 not found"));
+}
+
+#[test]
+fn reading_commands_never_create_a_database() {
+    let w = Workdir::new("");
+    for args in [
+        &["articles"][..],
+        &["feeds"],
+        &["versions", "1"],
+        &["show", "1"],
+        &["changes"],
+        &["diff", "1"],
+        &["reextract", "--all"],
+    ] {
+        let out = w.stet(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no database at "), "{args:?}: {err}");
+        assert!(err.contains("stet.db"), "{args:?}: {err}");
+    }
+    assert!(
+        !w.dir.path().join("stet.db").exists(),
+        "a reading command created the database"
+    );
+    w.ok(&["init"]);
+    assert_eq!(w.ok(&["articles", "--json"]).trim(), "[]");
 }
 
 #[test]
@@ -171,7 +198,13 @@ fn the_daemon_archives_then_stops_cleanly_on_sigterm() {
     // Wait (bounded) until the first cycle archived the article.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let a = w.json(&["articles", "--json"]);
+        // Until the daemon has created the database, listing it is an error.
+        let out = w.stet(&["articles", "--json"]);
+        let a: serde_json::Value = if out.status.success() {
+            serde_json::from_slice(&out.stdout).unwrap()
+        } else {
+            serde_json::Value::Null
+        };
         if a.as_array()
             .is_some_and(|a| a.len() == 1 && a[0]["versions"] == 1)
         {
