@@ -83,6 +83,34 @@ pub async fn is_private_host(url: &url::Url) -> bool {
     }
 }
 
+/// A DNS resolver for the HTTP client that connects only to public addresses: the names
+/// it resolves lose their non-public addresses, and a name left with none fails to
+/// connect. The address check before a fetch ([`is_private_host`]) resolves the name
+/// once; this closes the gap between that check and the connection, where a name could
+/// resolve again to another address (DNS rebinding).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublicOnly;
+
+/// The error text of a name that resolves to non-public addresses only.
+pub const NON_PUBLIC: &str = "resolves only to non-public addresses";
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let public: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| is_public(a.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(format!("{host} {NON_PUBLIC}").into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(public.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +136,16 @@ mod tests {
         for a in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
             assert!(is_public(a.parse().unwrap()), "{a}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_public_only_resolver_refuses_loopback_names() {
+        use reqwest::dns::Resolve;
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        let err = match PublicOnly.resolve(name).await {
+            Ok(addrs) => panic!("resolved to {:?}", addrs.collect::<Vec<_>>()),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(err, format!("localhost {NON_PUBLIC}"));
     }
 }

@@ -245,7 +245,10 @@ type RobotsCell = Arc<tokio::sync::OnceCell<Arc<RobotsState>>>;
 /// An HTTP client with stet's limits, politeness and `User-Agent`. Cheap to clone.
 #[derive(Clone)]
 pub struct Fetcher {
+    /// For trusted URLs (a feed's own, or when `allow_private_addresses` is set).
     client: reqwest::Client,
+    /// For the rest: connects to public addresses only ([`address::PublicOnly`]).
+    public_client: reqwest::Client,
     limits: HttpLimits,
     politeness: Politeness,
     token: String,
@@ -275,17 +278,27 @@ impl Fetcher {
         limits: HttpLimits,
         politeness: Politeness,
     ) -> Result<Fetcher, FetchError> {
-        let client = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .connect_timeout(limits.connect_timeout)
-            .timeout(limits.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(user_agent)
+                .connect_timeout(limits.connect_timeout)
+                .timeout(limits.timeout)
+                .redirect(reqwest::redirect::Policy::none())
+        };
+        let built = |b: reqwest::ClientBuilder| {
+            b.build().map_err(|e| {
                 FetchError::new("", Stage::Request, format!("cannot build HTTP client: {e}"))
-            })?;
+            })
+        };
+        let client = built(builder())?;
+        let public_client = if politeness.allow_private_addresses {
+            client.clone()
+        } else {
+            built(builder().dns_resolver(address::PublicOnly))?
+        };
         Ok(Fetcher {
             client,
+            public_client,
             limits,
             politeness,
             token: robots::product_token(user_agent),
@@ -298,6 +311,16 @@ impl Fetcher {
             backoff: Arc::default(),
             side_records: Arc::default(),
         })
+    }
+
+    /// The client for a request that may (`allow_private`) or may not reach non-public
+    /// addresses.
+    fn client(&self, allow_private: bool) -> &reqwest::Client {
+        if allow_private {
+            &self.client
+        } else {
+            &self.public_client
+        }
     }
 
     /// Seeds the robots.txt cache with stored entries (stale ones are ignored).
@@ -480,7 +503,10 @@ impl Fetcher {
             }
             let resp = tokio::time::timeout_at(
                 deadline,
-                self.client.get(current.clone()).headers(headers).send(),
+                self.client(req.allow_private)
+                    .get(current.clone())
+                    .headers(headers)
+                    .send(),
             )
             .await
             .map_err(|_| timed_out())?
@@ -616,7 +642,7 @@ impl Fetcher {
                 let host = host_key(&current).unwrap_or_default();
                 let permit = self.hosts.acquire(&host).await;
                 let resp = self
-                    .client
+                    .client(allow_private)
                     .get(current.clone())
                     .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
                     .send()
@@ -848,6 +874,8 @@ fn classify(url: &str, e: &reqwest::Error) -> FetchError {
     let lower = message.to_ascii_lowercase();
     let stage = if e.is_timeout() {
         Stage::Timeout
+    } else if message.contains(address::NON_PUBLIC) {
+        Stage::Address
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
     {
         Stage::Tls
