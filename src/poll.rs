@@ -8,8 +8,9 @@
 //!
 //! Fetches run concurrently (at most `politeness.global_concurrency` at once, the
 //! per-host limits applied by the fetcher) while every database write happens here, on
-//! the task that owns the [`Store`], in the order the items were listed; each article's
-//! write is one transaction.
+//! the task that owns the [`Store`]: feeds in the order they were listed, articles in
+//! the order their pages are ready (so that one slow page holds no other back). Writes
+//! are grouped in transactions (at most 256 items or one second each).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -103,9 +104,9 @@ pub struct Poller {
     fetcher: Fetcher,
     cancel: Arc<AtomicBool>,
     private_feeds: Mutex<HashMap<String, bool>>,
-    /// Bounds the pages prepared at once ([`Prepared`]) to the number of CPUs: more
-    /// would only hold more parsed pages in memory.
-    cpu: Arc<tokio::sync::Semaphore>,
+    /// Prepares fetched pages ([`Prepared`]), one thread per CPU: more would only hold
+    /// more parsed pages in memory.
+    cpu: CpuPool,
 }
 
 /// The CPU work on a fetched page, done off the writer task while other pages are
@@ -203,9 +204,7 @@ impl Poller {
             fetcher,
             cancel: Arc::new(AtomicBool::new(false)),
             private_feeds: Mutex::default(),
-            cpu: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-            )),
+            cpu: CpuPool::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         })
     }
 
@@ -345,7 +344,9 @@ impl Poller {
                     prepare(fetched, &self.cpu, article.last_raw_sha256, drop_selectors).await;
                 (article, started, fetched, prepared)
             }))
-            .buffered(global);
+            // In the order pages are ready: the writer never waits on one slow page while
+            // others are prepared (each article is its own row, so order does not matter).
+            .buffer_unordered(global);
         while let Some((article, started, fetched, prepared)) = results.next().await {
             if self.cancelled() {
                 report.interrupted = true;
@@ -870,21 +871,76 @@ pub fn sleep_until_due(
     }
 }
 
-/// Hashes, decodes and extracts a fetched page on a blocking thread (at most one per
-/// permit of `cpu` at once), so that the writer task only writes. Nothing for a
-/// response that is not a 2xx with a body; no extraction when the raw bytes' hash is
-/// `last`, the hash of the last check's.
+/// A job for the [`CpuPool`].
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that prepare fetched pages ([`Prepared`]), one per CPU. A page is queued
+/// as soon as it is fetched, and a free thread takes the next one at once, even while
+/// the writer task is busy writing (async permits would only pass on when the writer
+/// next polls the stream, leaving a CPU idle meanwhile). Fixed threads also bound the
+/// parsed pages held in memory, and the allocator's per-thread arenas. The threads end
+/// when the pool is dropped.
+struct CpuPool {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl CpuPool {
+    fn new(threads: usize) -> CpuPool {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..threads.max(1) {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("stet-prepare-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for a job, not while running it.
+                        let job = queue.lock().expect("lock").recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break,
+                        }
+                    }
+                })
+                .expect("spawn a prepare thread");
+        }
+        CpuPool { jobs }
+    }
+
+    /// Runs `f` on a pool thread and waits for its result (a panic in `f` is raised
+    /// here). When the waiting future is dropped first (the cycle was cancelled or
+    /// failed), a job not yet started is skipped.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            if tx.is_closed() {
+                return;
+            }
+            let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        });
+        self.jobs
+            .send(job)
+            .expect("prepare threads run while the pool lives");
+        match rx.await.expect("a prepare job always answers") {
+            Ok(v) => v,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// Hashes, decodes and extracts a fetched page on a [`CpuPool`] thread, so that the
+/// writer task only writes. Nothing for a response that is not a 2xx with a body; no
+/// extraction when the raw bytes' hash is `last`, the hash of the last check's.
 async fn prepare(
     fetched: Fetched,
-    cpu: &tokio::sync::Semaphore,
+    cpu: &CpuPool,
     last: Option<store::Sha256>,
     drop_selectors: Vec<String>,
 ) -> (Fetched, Option<Prepared>) {
     if !matches!(&fetched.1, Ok(r) if r.is_success() && !r.not_modified()) {
         return (fetched, None);
     }
-    let _cpu = cpu.acquire().await.expect("never closed");
-    let job = tokio::task::spawn_blocking(move || {
+    cpu.run(move || {
         let prepared = match &fetched.1 {
             Ok(resp) => {
                 let raw_sha = store::blob::sha256(&resp.body);
@@ -894,11 +950,8 @@ async fn prepare(
             Err(_) => None,
         };
         (fetched, prepared)
-    });
-    match job.await {
-        Ok(done) => done,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
+    })
+    .await
 }
 
 /// The open write batch of a cycle (see [`BATCH_ITEMS`]).

@@ -22,6 +22,8 @@ use std::sync::LazyLock;
 use dom_query::{Document, NodeRef};
 use regex::Regex;
 
+use super::query::matcher;
+
 /// A named boilerplate rule.
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {
@@ -279,7 +281,7 @@ fn widest_candidate(srcset: &str) -> Option<String> {
 
 /// The `lazy-image` rule: real image addresses from `data-*` attributes.
 pub fn fix_lazy_images(doc: &Document) {
-    for img in doc.select("img").nodes() {
+    for img in doc.select_matcher(matcher!("img")).nodes() {
         let src = img.attr("src").map(|s| s.to_string()).unwrap_or_default();
         if !is_placeholder_src(&src) {
             continue;
@@ -316,7 +318,7 @@ pub fn before_scoring(doc: &Document, rules: &Rules) {
     }
     let total = paragraph_chars(&doc.root()).max(1) as f64;
     if rules.on("caption") {
-        doc.select("figcaption").remove();
+        doc.select_matcher(matcher!("figcaption")).remove();
     }
     apply_name_rules(doc, rules, total, true);
 }
@@ -346,7 +348,10 @@ fn holds_byline(node: &NodeRef) -> bool {
 /// read (`protect_bylines`); after scoring the rules run again on the article without
 /// that protection.
 fn apply_name_rules(doc: &Document, rules: &Rules, total: f64, protect_bylines: bool) {
-    let nodes: Vec<NodeRef> = doc.select("[class], [id]").nodes().to_vec();
+    let nodes: Vec<NodeRef> = doc
+        .select_matcher(matcher!("[class], [id]"))
+        .nodes()
+        .to_vec();
     for node in nodes {
         let n = name(&node);
         if matches!(
@@ -425,7 +430,7 @@ pub fn after_scoring(doc: &Document, rules: &Rules) {
     let total = paragraph_chars(&doc.root()).max(1) as f64;
     apply_name_rules(doc, rules, total, false);
     if rules.on("meta-line") {
-        let nodes: Vec<NodeRef> = doc.select("[class]").nodes().to_vec();
+        let nodes: Vec<NodeRef> = doc.select_matcher(matcher!("[class]")).nodes().to_vec();
         for node in nodes {
             if META_LINE.is_match(&class_id(&node))
                 && (paragraph_chars(&node) as f64) <= PROTECT_SHARE * total
@@ -438,7 +443,9 @@ pub fn after_scoring(doc: &Document, rules: &Rules) {
     let mut link_only = Vec::new();
     let mut link_only_chars = 0;
     let blocks: Vec<NodeRef> = doc
-        .select("p, li, h2, h3, h4, h5, h6, div, span, time, small, dd, dt")
+        .select_matcher(matcher!(
+            "p, li, h2, h3, h4, h5, h6, div, span, time, small, dd, dt"
+        ))
         .nodes()
         .to_vec();
     for node in blocks {
@@ -481,7 +488,7 @@ pub fn after_scoring(doc: &Document, rules: &Rules) {
             node.remove_from_parent();
         }
     }
-    for node in doc.select("[class]").nodes() {
+    for node in doc.select_matcher(matcher!("[class]")).nodes() {
         if node.attr("id").as_deref() != Some("readability-page-1") {
             node.remove_attr("class");
         }

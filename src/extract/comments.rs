@@ -21,6 +21,8 @@ use std::sync::LazyLock;
 use dom_query::Document;
 use regex::Regex;
 
+use super::query::{any, matcher, text_within};
+
 /// Whether an article accepts comments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -120,37 +122,38 @@ pub fn detect(doc: &Document) -> CommentState {
     let closed_anywhere = CLOSED_HINT.is_match(&all_text);
     let prompt_anywhere = OPEN_PROMPT_ANYWHERE.is_match(&all_text);
     if closed_anywhere {
-        for el in doc.select(NOTICE_SELECTOR).iter() {
+        for el in doc.select_matcher(matcher!(NOTICE_SELECTOR)).nodes() {
             // Only leaf-ish blocks: the notice's own text, not a whole container's.
-            let text = el.text();
-            if text.len() > NOTICE_MAX_CHARS * 4 {
+            let Some(text) = text_within(el, NOTICE_MAX_CHARS * 4) else {
                 continue;
-            }
+            };
             let t = text.trim();
             if t.chars().count() <= NOTICE_MAX_CHARS && CLOSED.is_match(t) {
                 return CommentState::Closed;
             }
         }
     }
-    if doc.select(FORM_SELECTOR).exists() {
+    if any(doc, matcher!(FORM_SELECTOR)) {
         return CommentState::Open;
     }
     if prompt_anywhere {
-        for el in doc.select("h2, h3, h4, a, button, span, p").iter() {
-            let text = el.text();
-            if text.len() < 60 && OPEN_PROMPT.is_match(&text) {
+        for el in doc
+            .select_matcher(matcher!("h2, h3, h4, a, button, span, p"))
+            .nodes()
+        {
+            if text_within(el, 59).is_some_and(|text| OPEN_PROMPT.is_match(&text)) {
                 return CommentState::Open;
             }
         }
     }
-    if doc.select(EMBED_SELECTOR).exists() {
+    if any(doc, matcher!(EMBED_SELECTOR)) {
         return CommentState::Unknown;
     }
-    if doc.select(LIST_SELECTOR).exists() {
+    if any(doc, matcher!(LIST_SELECTOR)) {
         return CommentState::Closed;
     }
     let json_ld_counts = doc
-        .select("script[type='application/ld+json']")
+        .select_matcher(matcher!("script[type='application/ld+json']"))
         .iter()
         .any(|s| s.text().contains("\"commentCount\""));
     if json_ld_counts {

@@ -35,9 +35,11 @@
 pub mod clean;
 pub mod comments;
 pub mod meta;
+mod query;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use dom_query::Document;
+use dom_query::{Document, Matcher};
+use query::matcher;
 
 pub use comments::CommentState;
 
@@ -147,22 +149,22 @@ pub fn extract_with_rules(
     let canonical_url = first_attr(
         &doc,
         &[
-            ("link[rel='canonical']", "href"),
-            ("meta[property='og:url']", "content"),
+            (matcher!("link[rel='canonical']"), "href"),
+            (matcher!("meta[property='og:url']"), "content"),
         ],
     )
     .and_then(|u| url::Url::parse(url).ok()?.join(&u).ok())
     .map(|u| u.to_string());
     let page_meta = meta::read(&doc);
     let headings: Vec<String> = doc
-        .select("h1")
+        .select_matcher(matcher!("h1"))
         .iter()
         .map(|h| crate::text::collapse_ws(&h.text()))
         .filter(|h| !h.is_empty())
         .take(4)
         .collect();
-    doc.select(COMMENT_SECTIONS).remove();
-    doc.select(NAVIGATION).remove();
+    doc.select_matcher(matcher!(COMMENT_SECTIONS)).remove();
+    doc.select_matcher(matcher!(NAVIGATION)).remove();
     clean::before_scoring(&doc, rules);
 
     let cfg = dom_smoothie::Config {
@@ -188,7 +190,7 @@ pub fn extract_with_rules(
     let content = Document::fragment(article.content);
     clean::after_scoring(&content, rules);
     let html = content
-        .select("#readability-page-1")
+        .select_matcher(matcher!("#readability-page-1"))
         .iter()
         .next()
         .map(|n| n.html().to_string())
@@ -206,7 +208,7 @@ pub fn extract_with_rules(
             .map(|u| u.to_string())
     };
     let first_img = content
-        .select("img[src]")
+        .select_matcher(matcher!("img[src]"))
         .iter()
         .find_map(|i| i.attr("src").map(|s| s.to_string()));
     Ok(Extracted {
@@ -261,9 +263,9 @@ fn without_site_name(title: String, headings: &[String]) -> String {
     title
 }
 
-fn first_attr(doc: &Document, pairs: &[(&str, &str)]) -> Option<String> {
+fn first_attr(doc: &Document, pairs: &[(&Matcher, &str)]) -> Option<String> {
     pairs.iter().find_map(|(sel, attr)| {
-        doc.select(sel)
+        doc.select_matcher(sel)
             .iter()
             .find_map(|el| el.attr(attr))
             .map(|v| v.trim().to_string())

@@ -1019,10 +1019,8 @@ impl Store {
                 v.encoding
             ])?;
             version_id = Some(tx.last_insert_rowid());
-            tx.execute(
-                "UPDATE articles SET last_changed = ?2 WHERE id = ?1",
-                params![check.article_id, at],
-            )?;
+            tx.prepare_cached("UPDATE articles SET last_changed = ?2 WHERE id = ?1")?
+                .execute(params![check.article_id, at])?;
         }
         if let Some(status) = check.status {
             tx.execute(
