@@ -871,40 +871,24 @@ pub fn sleep_until_due(
     }
 }
 
-/// A job for the [`CpuPool`].
-type Job = Box<dyn FnOnce() + Send>;
-
 /// The threads that prepare fetched pages ([`Prepared`]), one per CPU. A page is queued
 /// as soon as it is fetched, and a free thread takes the next one at once, even while
 /// the writer task is busy writing (async permits would only pass on when the writer
 /// next polls the stream, leaving a CPU idle meanwhile). Fixed threads also bound the
-/// parsed pages held in memory, and the allocator's per-thread arenas. The threads end
-/// when the pool is dropped.
+/// parsed pages held in memory, and the allocator's per-thread arenas. A rayon pool; its
+/// threads end when it is dropped.
 struct CpuPool {
-    jobs: std::sync::mpsc::Sender<Job>,
+    pool: rayon::ThreadPool,
 }
 
 impl CpuPool {
     fn new(threads: usize) -> CpuPool {
-        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        for i in 0..threads.max(1) {
-            let queue = Arc::clone(&queue);
-            std::thread::Builder::new()
-                .name(format!("stet-prepare-{i}"))
-                .spawn(move || {
-                    loop {
-                        // The lock is held only while waiting for a job, not while running it.
-                        let job = queue.lock().expect("lock").recv();
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => break,
-                        }
-                    }
-                })
-                .expect("spawn a prepare thread");
-        }
-        CpuPool { jobs }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .thread_name(|i| format!("stet-prepare-{i}"))
+            .build()
+            .expect("start the prepare threads");
+        CpuPool { pool }
     }
 
     /// Runs `f` on a pool thread and waits for its result (a panic in `f` is raised
@@ -912,15 +896,12 @@ impl CpuPool {
     /// failed), a job not yet started is skipped.
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move || {
+        self.pool.spawn(move || {
             if tx.is_closed() {
                 return;
             }
             let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
         });
-        self.jobs
-            .send(job)
-            .expect("prepare threads run while the pool lives");
         match rx.await.expect("a prepare job always answers") {
             Ok(v) => v,
             Err(panic) => std::panic::resume_unwind(panic),
