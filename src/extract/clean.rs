@@ -94,9 +94,13 @@ pub const RULES: &[Rule] = &[
         name: "link-only",
         description: "After scoring: a paragraph, heading or list item (of a list made only of links) \
             of at most 25 words whose \
-            text is all link text pointing to another page (a headline pointing to another story; a \
-            table of contents, whose links are `#anchors`, stays), when all such blocks \
-            together are at most 10% of the article's text (else the links are the content).",
+            text is all link text pointing to another page (a headline pointing to another \
+            story; a table of contents, whose links are `#anchors`, stays), when all such blocks \
+            together are at most 10% of the article's text (else the links are the content). \
+            Headings and list items count only links to the same site (the host of the page's URL \
+            or of its canonical URL, without `www.`): a heading or list of links to other sites is \
+            a list of references (bugs, sources) and stays; a paragraph made of one link is a \
+            teaser wherever it points.",
     },
 ];
 
@@ -390,17 +394,51 @@ fn is_date_line(text: &str) -> bool {
     digits > 0 && datey > digits && datey * 4 >= words.len() * 3
 }
 
-/// Characters of link text pointing away from the page (in-page `#anchor` links, as in
-/// a table of contents, do not count).
-fn link_chars(node: &NodeRef) -> usize {
+/// The host of a URL without a leading `www.`, lowercased.
+pub fn site_host(url: &str) -> Option<String> {
+    let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
+    Some(host.strip_prefix("www.").unwrap_or(&host).to_string())
+}
+
+/// Whether a link points to another page of the site (`site` holds the site's hosts, as
+/// [`site_host`] gives them): a relative address, or an absolute one on one of those
+/// hosts. With no known host, every link counts as the site's.
+fn links_within_site(href: &str, site: &[String]) -> bool {
+    if site.is_empty() {
+        return true;
+    }
+    match url::Url::parse(href) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => {
+            site_host(href).is_none_or(|h| site.contains(&h))
+        }
+        // Relative addresses are the site's; `javascript:` and the like are widgets.
+        _ => true,
+    }
+}
+
+/// Characters of link text pointing to another page of the same site (in-page
+/// `#anchor` links, as in a table of contents, and links to other sites, as in a list of
+/// references, do not count).
+fn link_chars(node: &NodeRef, site: &[String]) -> usize {
     descendants_named(node, &["a"])
-        .filter(|a| !a.attr("href").is_some_and(|h| h.starts_with('#')))
+        .filter(|a| {
+            a.attr("href")
+                .is_none_or(|h| !h.starts_with('#') && links_within_site(&h, site))
+        })
         .map(|a| a.text().chars().filter(|c| !c.is_whitespace()).count())
         .sum()
 }
 
+/// The site hosts against which the `link-only` rule weighs the links of a block named
+/// `name`: a paragraph made of one link is a teaser wherever it points (a sister site, a
+/// video subdomain), so every link counts; headings and list items count only the site's
+/// own links, since a heading or list of links to other sites is a list of references.
+fn links_of<'a>(name: &str, site: &'a [String]) -> &'a [String] {
+    if name == "p" { &[] } else { site }
+}
+
 /// Whether every item of the list holding `li` is made of link text only.
-fn list_is_all_links(li: &NodeRef) -> bool {
+fn list_is_all_links(li: &NodeRef, site: &[String]) -> bool {
     let Some(list) = li.parent() else {
         return false;
     };
@@ -410,7 +448,7 @@ fn list_is_all_links(li: &NodeRef) -> bool {
         .all(|c| {
             let t = c.text();
             let v = visible_chars(&t);
-            v == 0 || link_chars(c) * 10 >= v * 9
+            v == 0 || link_chars(c, site) * 10 >= v * 9
         })
 }
 
@@ -420,8 +458,10 @@ fn visible_chars(s: &str) -> usize {
 
 /// Removes, from the extracted article, the blocks recognized by class (`meta-line`) and
 /// by text (`date-line`, `teaser`, `link-only`); then strips the class attributes that
-/// were kept for this pass.
-pub fn after_scoring(doc: &Document, rules: &Rules) {
+/// were kept for this pass. `site` holds the site's hosts ([`site_host`] of the page's
+/// URL and canonical URL), which tell the `link-only` rule the site's own links from
+/// references to other sites.
+pub fn after_scoring(doc: &Document, rules: &Rules, site: &[String]) {
     let total = paragraph_chars(&doc.root()).max(1) as f64;
     apply_name_rules(doc, rules, total, false);
     if rules.on("meta-line") {
@@ -466,8 +506,8 @@ pub fn after_scoring(doc: &Document, rules: &Rules) {
         } else if rules.on("link-only")
             && matches!(n.as_str(), "p" | "li" | "h2" | "h3" | "h4" | "h5" | "h6")
             && words <= 25
-            && link_chars(&node) * 10 >= visible_chars(t) * 9
-            && (n != "li" || list_is_all_links(&node))
+            && link_chars(&node, links_of(&n, site)) * 10 >= visible_chars(t) * 9
+            && (n != "li" || list_is_all_links(&node, site))
         {
             link_only_chars += visible_chars(t);
             link_only.push(node);
@@ -505,7 +545,7 @@ mod tests {
 
     fn after(html: &str) -> String {
         let doc = Document::fragment(html);
-        after_scoring(&doc, &Rules::default());
+        after_scoring(&doc, &Rules::default(), &["ex.test".to_string()]);
         crate::text::collapse_ws(&doc.root().text())
     }
 
@@ -682,5 +722,22 @@ mod tests {
         // A short page made of links keeps them.
         let t = after("<div><p><a href=/x>Only a link</a></p></div>");
         assert_eq!(t, "Only a link");
+    }
+
+    #[test]
+    fn link_only_rule_keeps_links_to_other_sites() {
+        let t = after(&format!(
+            "<div>{BODY}{BODY}<h4><a href='https://tracker.example.org/list'>Fixed bugs</a></h4>\
+             <ul><li><a href='https://tracker.example.org/1'>Bug 1 – the depot clock is slow</a></li>\
+             <li><a href='https://tracker.example.org/2'>Bug 2 – the bus map is wrong</a></li></ul>\
+             <p><a href='https://www.ex.test/other-story'>ANOTHER STORY OF THE SITE</a></p>\
+             <p><strong><a href='https://video.ex.test/v/1'>A VIDEO ON A SISTER SITE</a></strong></p></div>"
+        ));
+        assert!(!t.contains("SISTER SITE"), "{t}");
+        assert!(
+            t.contains("Fixed bugs") && t.contains("Bug 2 – the bus map"),
+            "{t}"
+        );
+        assert!(!t.contains("ANOTHER STORY"), "{t}");
     }
 }

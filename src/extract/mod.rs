@@ -43,7 +43,7 @@ pub use comments::CommentState;
 
 /// Version of the extraction rules. Stored with every version, so that an extractor
 /// upgrade can be told apart from an edit of the article.
-pub const EXTRACTOR_VERSION: u32 = 2;
+pub const EXTRACTOR_VERSION: u32 = 3;
 
 /// Errors from extraction.
 #[derive(Debug, thiserror::Error)]
@@ -186,7 +186,12 @@ pub fn extract_with_rules(
         },
     })?;
     let content = Document::fragment(article.content);
-    clean::after_scoring(&content, rules);
+    let site: Vec<String> = [Some(url), canonical_url.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(clean::site_host)
+        .collect();
+    clean::after_scoring(&content, rules, &site);
     let html = content
         .select("#readability-page-1")
         .iter()
