@@ -102,6 +102,13 @@ pub const RULES: &[Rule] = &[
             a list of references (bugs, sources) and stays; a paragraph made of one link is a \
             teaser wherever it points.",
     },
+    Rule {
+        name: "site-suffix",
+        description: "Title: when the `<title>` is exactly one of the page's `<h1>` of three or \
+            four words, a separator and a short site name (at most four words), the `<h1>` is the \
+            title (Readability keeps such short titles whole). A one- or two-word `<h1>` is the \
+            page's subject, not a headline: the title stays whole (`Mozilla - Wikipedia`).",
+    },
 ];
 
 /// Which rules run (all by default); `stet-eval --disable` uses this to measure each rule.
@@ -576,7 +583,7 @@ mod tests {
 
     #[test]
     fn every_rule_is_documented() {
-        assert_eq!(RULES.len(), 11);
+        assert_eq!(RULES.len(), 12);
         for r in RULES {
             assert!(!r.description.is_empty(), "{}", r.name);
         }

@@ -14,7 +14,8 @@
 //! Metadata precedence (first non-empty wins; times are normalized to UTC, RFC 3339):
 //! - title: Readability's title, which takes JSON-LD `headline`/`name`, OpenGraph, Twitter
 //!   and Dublin Core titles, then the `<title>` with the site name cut off by Readability's
-//!   heuristics; then JSON-LD `headline`;
+//!   heuristics (and by rule `site-suffix` for a three- or four-word `<h1>`); then JSON-LD
+//!   `headline`;
 //! - byline: Readability's byline: JSON-LD `author`, `<meta name=author>`, Dublin Core
 //!   creator, then the element marked `rel=author`/`itemprop=author` or with a byline
 //!   class (blocks holding it are kept until Readability has read it);
@@ -216,7 +217,13 @@ pub fn extract_with_rules(
         .find_map(|i| i.attr("src").map(|s| s.to_string()));
     Ok(Extracted {
         title: clean(Some(article.title))
-            .map(|t| without_site_name(t, &headings))
+            .map(|t| {
+                if rules.on("site-suffix") {
+                    without_site_name(t, &headings)
+                } else {
+                    t
+                }
+            })
             .or(m.headline),
         byline: clean(article.byline),
         published: [article.published_time, m.published, m.first_time]
@@ -247,12 +254,15 @@ const TITLE_SEPARATORS: [&str; 7] = [" - ", " – ", " — ", " | ", " · ", " :
 
 /// Rule `site-suffix`: Readability keeps "Headline - Site" whole when the headline is
 /// four words or fewer (its guard against cutting a title down to a fragment). When the
-/// title is exactly one of the page's `<h1>` of at most four words, then a separator and
-/// a short site name (at most four words), the `<h1>` is the headline.
+/// title is exactly one of the page's `<h1>` of three or four words, then a separator and
+/// a short site name (at most four words), the `<h1>` is the headline. A `<h1>` of one or
+/// two words is the page's subject (an encyclopedia entry, a product, a profile) rather
+/// than a headline, and Readability's own "too short" bound is under three words: then
+/// the whole title stays, as Readability keeps it ("Mozilla - Wikipedia").
 fn without_site_name(title: String, headings: &[String]) -> String {
     for h in headings
         .iter()
-        .filter(|h| h.split_whitespace().count() <= 4)
+        .filter(|h| (3..=4).contains(&h.split_whitespace().count()))
     {
         for sep in TITLE_SEPARATORS {
             let rest = title
@@ -345,6 +355,13 @@ mod tests {
             without_site_name("Café owners “cautiously optimistic”".into(), &h),
             "Café owners “cautiously optimistic”"
         );
+        // A one- or two-word <h1> is the page's subject: the title stays whole.
+        for (title, h1) in [
+            ("Mozilla - Wikipedia", "Mozilla"),
+            ("Tram depot - Example Post", "Tram depot"),
+        ] {
+            assert_eq!(without_site_name(title.into(), &[h1.to_string()]), title);
+        }
     }
 
     #[test]
