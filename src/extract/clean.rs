@@ -109,6 +109,15 @@ pub const RULES: &[Rule] = &[
             title (Readability keeps such short titles whole). A one- or two-word `<h1>` is the \
             page's subject, not a headline: the title stays whole (`Mozilla - Wikipedia`).",
     },
+    Rule {
+        name: "byline-date",
+        description: "Byline: a date is never a byline. Of the elements Readability reads as a \
+            byline (`rel=author`, `itemprop=author`, class or id `byline`, `author`, `dateline`), \
+            in page order, one whose text is only a date (`Sunday, Feb 1, 2015 11:57 AM UTC`) or \
+            only a `By` is skipped for the next; a date and time after the name are cut \
+            (`Joe Wee Monday, February 29, 2016 @ 11:10 PM UTC` gives `Joe Wee`). Bylines from \
+            the metadata (JSON-LD, `<meta name=author>`) are kept as they are.",
+    },
 ];
 
 /// Which rules run (all by default); `stet-eval --disable` uses this to measure each rule.
@@ -352,6 +361,117 @@ fn holds_byline(node: &NodeRef) -> bool {
         })
 }
 
+/// A byline as Readability will read it from the page, and as stet refines it (rule
+/// `byline-date`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BylineReading {
+    /// The text Readability takes from the byline element (spaces collapsed).
+    pub readability: String,
+    /// The byline stet keeps instead (empty: none).
+    pub refined: String,
+}
+
+/// Whether Readability reads `node` as a byline: `rel=author`, an `itemprop` naming the
+/// author, or a class or id containing `byline`, `author`, `dateline`, `writtenby` or
+/// `p-author`; with a text of 1 to 99 characters.
+fn is_byline_element(node: &NodeRef) -> bool {
+    let mut names = String::new();
+    for a in ["class", "id"] {
+        if let Some(v) = node.attr(a) {
+            names.push_str(&v);
+            names.push(' ');
+        }
+    }
+    let named = node.attr("rel").is_some_and(|r| &*r == "author")
+        || node.attr("itemprop").is_some_and(|r| r.contains("author"))
+        || BYLINE_NAME.is_match(&names);
+    named && {
+        let len = node.text().trim().chars().count();
+        len > 0 && len < 100
+    }
+}
+
+/// The text of `node`, or of its first `[itemprop=name]` descendant (as Readability
+/// reads a byline), spaces collapsed.
+fn byline_text(node: &NodeRef) -> String {
+    let named = node
+        .descendants_it()
+        .find(|d| d.is_element() && d.attr("itemprop").is_some_and(|p| &*p == "name"));
+    crate::text::collapse_ws(&named.unwrap_or(*node).text())
+}
+
+/// Words that end a name as well as start a date phrase ("Michiel de"): never the first
+/// word of a cut date.
+const NAME_PARTICLES: &[&str] = &["a", "de", "le", "el", "am", "um", "on", "at"];
+
+/// Rule `byline-date`: a byline without the date and time that follow the name
+/// ("Joe Wee Monday, February 29, 2016 @ 11:10 PM UTC" → "Joe Wee").
+pub fn without_trailing_date(byline: &str) -> String {
+    let tokens: Vec<&str> = byline.split_whitespace().collect();
+    let datey = |t: &str| WORD.find_iter(t).all(|w| DATE_WORD.is_match(w.as_str()));
+    let mut start = tokens.len();
+    while start > 0 && datey(tokens[start - 1]) {
+        start -= 1;
+    }
+    while start < tokens.len()
+        && WORD
+            .find_iter(tokens[start])
+            .all(|w| NAME_PARTICLES.contains(&w.as_str().to_lowercase().as_str()))
+    {
+        start += 1;
+    }
+    let tail = tokens[start..].join(" ");
+    if start == 0 || start == tokens.len() || !is_date_line(&tail) {
+        return byline.to_string();
+    }
+    tokens[..start]
+        .join(" ")
+        .trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')' && c != '.')
+        .to_string()
+}
+
+/// Words that introduce a byline ("By", "Par", "Posted by"): a byline made only of them
+/// names nobody.
+const BY_WORDS: &[&str] = &[
+    "by", "posted", "written", "words", "par", "von", "por", "door", "di", "da", "de", "av",
+];
+
+/// Finds the byline Readability will read (the first byline element of the page, as
+/// [`BylineReading::readability`]) and the one stet keeps: rule `byline-date` skips
+/// byline elements whose text is only a date (a date is never a byline; the published
+/// time is read from the metadata) or only a "By", and cuts a date that follows the
+/// name. The page is not changed.
+pub fn read_byline(doc: &Document, rules: &Rules) -> Option<BylineReading> {
+    let mut readability = None;
+    for node in doc.select("body *").nodes() {
+        if !is_byline_element(node) {
+            continue;
+        }
+        let text = byline_text(node);
+        let first = readability.get_or_insert_with(|| text.clone()).clone();
+        if !rules.on("byline-date") {
+            return Some(BylineReading {
+                readability: first,
+                refined: text,
+            });
+        }
+        let refined = without_trailing_date(&text);
+        let names_someone = WORD
+            .find_iter(&refined)
+            .any(|w| !BY_WORDS.contains(&w.as_str().to_lowercase().as_str()));
+        if names_someone && !is_date_line(&refined) {
+            return Some(BylineReading {
+                readability: first,
+                refined,
+            });
+        }
+    }
+    readability.map(|r| BylineReading {
+        readability: r,
+        refined: String::new(),
+    })
+}
+
 /// The class- and id-name rules (`caption`, `related`, `promo`, `share`, `popup`,
 /// `author-bio`). Before scoring, blocks holding a byline are kept for Readability to
 /// read (`protect_bylines`); after scoring the rules run again on the article without
@@ -583,7 +703,7 @@ mod tests {
 
     #[test]
     fn every_rule_is_documented() {
-        assert_eq!(RULES.len(), 12);
+        assert_eq!(RULES.len(), 13);
         for r in RULES {
             assert!(!r.description.is_empty(), "{}", r.name);
         }
@@ -729,6 +849,58 @@ mod tests {
         // A short page made of links keeps them.
         let t = after("<div><p><a href=/x>Only a link</a></p></div>");
         assert_eq!(t, "Only a link");
+    }
+
+    #[test]
+    fn byline_date_rule_never_takes_a_date_for_a_byline() {
+        let read = |html: &str| read_byline(&Document::from(html), &Rules::default());
+        // A date-only dateline is skipped for the next byline element; Readability would
+        // read the dateline.
+        let r = read(
+            "<body><span class=dateline><span>Sunday, Feb 1, 2015 11:57 AM UTC</span></span>\
+             <h1>A headline</h1><span class=byline><a rel=author href=/w/jd>Jane Doe</a></span></body>",
+        )
+        .unwrap();
+        assert_eq!(r.readability, "Sunday, Feb 1, 2015 11:57 AM UTC");
+        assert_eq!(r.refined, "Jane Doe");
+        // A date after the name is cut.
+        let r = read(
+            "<body><div class=article-author><a href=/a>Joe Wee</a> Monday, February 29, 2016 @ 11:10 PM UTC</div></body>",
+        )
+        .unwrap();
+        assert_eq!(r.refined, "Joe Wee");
+        // A lone "By" names nobody; the author link inside the same block does.
+        let r = read(
+            "<body><span class=byline-copy>By</span> <a rel=author href=/a>Ann Lee</a></body>",
+        )
+        .unwrap();
+        assert_eq!(r.refined, "Ann Lee");
+        // Only dates: no byline.
+        let r = read("<body><div class=author-details>Last Updated: January 7, 2025</div></body>")
+            .unwrap();
+        assert_eq!(r.refined, "");
+        assert_eq!(
+            without_trailing_date("Jong, Michiel de"),
+            "Jong, Michiel de"
+        );
+        assert_eq!(
+            without_trailing_date("by Lucas Nolan22 Dec 2016651"),
+            "by Lucas Nolan22 Dec 2016651"
+        );
+        assert_eq!(
+            without_trailing_date("By GILLIAN MOHNEY March 11, 2015 3:46 PM"),
+            "By GILLIAN MOHNEY"
+        );
+        // Switched off, Readability's reading stands.
+        let off = Rules {
+            disabled: vec!["byline-date".into()],
+        };
+        let r = read_byline(
+            &Document::from("<body><span class=dateline>Feb 1, 2015 11:57 AM</span></body>"),
+            &off,
+        )
+        .unwrap();
+        assert_eq!(r.refined, "Feb 1, 2015 11:57 AM");
     }
 
     #[test]

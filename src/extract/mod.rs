@@ -17,8 +17,10 @@
 //!   heuristics (and by rule `site-suffix` for a three- or four-word `<h1>`); then JSON-LD
 //!   `headline`;
 //! - byline: Readability's byline: JSON-LD `author`, `<meta name=author>`, Dublin Core
-//!   creator, then the element marked `rel=author`/`itemprop=author` or with a byline
-//!   class (blocks holding it are kept until Readability has read it);
+//!   creator, then the first element marked `rel=author`/`itemprop=author` or with a
+//!   byline class (blocks holding it are kept until Readability has read it), skipping
+//!   elements that hold only a date or a "By" and cutting a date after the name (rule
+//!   `byline-date`);
 //! - published: Readability's published time (JSON-LD `datePublished`,
 //!   `article:published_time`, ...), then [`meta`]'s (JSON-LD, `article:published_time`,
 //!   Dublin Core date/issued/created), then the first `<time datetime>`;
@@ -165,6 +167,7 @@ pub fn extract_with_rules(
     doc.select(COMMENT_SECTIONS).remove();
     doc.select(NAVIGATION).remove();
     clean::before_scoring(&doc, rules);
+    let byline_reading = clean::read_byline(&doc, rules);
 
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: 0,
@@ -225,7 +228,12 @@ pub fn extract_with_rules(
                 }
             })
             .or(m.headline),
-        byline: clean(article.byline),
+        // Rule `byline-date`: when Readability's byline is the page's first byline
+        // element (not metadata), stet's reading of the page's byline elements replaces it.
+        byline: clean(article.byline).and_then(|b| match byline_reading {
+            Some(r) if r.readability == b => Some(r.refined).filter(|r| !r.is_empty()),
+            _ => Some(b),
+        }),
         published: [article.published_time, m.published, m.first_time]
             .into_iter()
             .flatten()
