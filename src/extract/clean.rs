@@ -76,7 +76,9 @@ pub const RULES: &[Rule] = &[
         name: "meta-line",
         description: "After scoring: byline, dateline and timestamp blocks kept inside the \
             article (class such as `byline`, `dateline`, `timestamp`, `publish-date`, \
-            `post-meta`, `entry-meta`); the byline itself is read as metadata first.",
+            `post-meta`, `entry-meta`); the byline itself is read as metadata first. The \
+            blocks around a removed one that are left holding only a `By` (`Por`, `Posted by`) \
+            go with it.",
     },
     Rule {
         name: "date-line",
@@ -436,6 +438,12 @@ const BY_WORDS: &[&str] = &[
     "by", "posted", "written", "words", "par", "von", "por", "door", "di", "da", "de", "av",
 ];
 
+/// Whether a text holds no word but "By" words ("By", "Par", "Posted by"), or none.
+fn names_nobody(text: &str) -> bool {
+    WORD.find_iter(text)
+        .all(|w| BY_WORDS.contains(&w.as_str().to_lowercase().as_str()))
+}
+
 /// Finds the byline Readability will read (the first byline element of the page, as
 /// [`BylineReading::readability`]) and the one stet keeps: rule `byline-date` skips
 /// byline elements whose text is only a date (a date is never a byline; the published
@@ -456,10 +464,7 @@ pub fn read_byline(doc: &Document, rules: &Rules) -> Option<BylineReading> {
             });
         }
         let refined = without_trailing_date(&text);
-        let names_someone = WORD
-            .find_iter(&refined)
-            .any(|w| !BY_WORDS.contains(&w.as_str().to_lowercase().as_str()));
-        if names_someone && !is_date_line(&refined) {
+        if !names_nobody(&refined) && !is_date_line(&refined) {
             return Some(BylineReading {
                 readability: first,
                 refined,
@@ -597,7 +602,19 @@ pub fn after_scoring(doc: &Document, rules: &Rules, site: &[String]) {
             if META_LINE.is_match(&class_id(&node))
                 && (paragraph_chars(&node) as f64) <= PROTECT_SHARE * total
             {
+                let parent = node.parent();
                 node.remove_from_parent();
+                // A "By" left alone by the name's removal goes with it.
+                let mut up = parent;
+                while let Some(p) = up {
+                    if p.attr("id").as_deref() == Some("readability-page-1")
+                        || !names_nobody(&p.text())
+                    {
+                        break;
+                    }
+                    up = p.parent();
+                    p.remove_from_parent();
+                }
             }
         }
     }
@@ -794,6 +811,11 @@ mod tests {
             "<div id=readability-page-1 class=page><div class='byline'>By Jane Doe</div><span class='timestamp'>5 hours ago</span>{BODY}</div>"
         ));
         assert!(t.starts_with("The council met"), "{t}");
+        // The "By" that introduced a removed name goes with it.
+        let t = after(&format!(
+            "<div id=readability-page-1 class=page>{BODY}<p><span>Por <span class='last-byline'>Ana Ruiz</span></span></p></div>"
+        ));
+        assert!(t.ends_with("outside the town."), "{t}");
     }
 
     #[test]
