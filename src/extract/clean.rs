@@ -78,7 +78,9 @@ pub const RULES: &[Rule] = &[
         name: "meta-line",
         description: "After scoring: byline, dateline and timestamp blocks kept inside the \
             article (class such as `byline`, `dateline`, `timestamp`, `publish-date`, \
-            `post-meta`, `entry-meta`); the byline itself is read as metadata first.",
+            `post-meta`, `entry-meta`); the byline itself is read as metadata first. The \
+            blocks around a removed one that are left holding only a `By` (`Por`, `Posted by`) \
+            go with it.",
     },
     Rule {
         name: "date-line",
@@ -96,9 +98,29 @@ pub const RULES: &[Rule] = &[
         name: "link-only",
         description: "After scoring: a paragraph, heading or list item (of a list made only of links) \
             of at most 25 words whose \
-            text is all link text pointing to another page (a headline pointing to another story; a \
-            table of contents, whose links are `#anchors`, stays), when all such blocks \
-            together are at most 10% of the article's text (else the links are the content).",
+            text is all link text pointing to another page (a headline pointing to another \
+            story; a table of contents, whose links are `#anchors`, stays), when all such blocks \
+            together are at most 10% of the article's text (else the links are the content). \
+            Headings and list items count only links to the same site (the host of the page's URL \
+            or of its canonical URL, without `www.`): a heading or list of links to other sites is \
+            a list of references (bugs, sources) and stays; a paragraph made of one link is a \
+            teaser wherever it points.",
+    },
+    Rule {
+        name: "site-suffix",
+        description: "Title: when the `<title>` is exactly one of the page's `<h1>` of three or \
+            four words, a separator and a short site name (at most four words), the `<h1>` is the \
+            title (Readability keeps such short titles whole). A one- or two-word `<h1>` is the \
+            page's subject, not a headline: the title stays whole (`Mozilla - Wikipedia`).",
+    },
+    Rule {
+        name: "byline-date",
+        description: "Byline: a date is never a byline. Of the elements Readability reads as a \
+            byline (`rel=author`, `itemprop=author`, class or id `byline`, `author`, `dateline`), \
+            in page order, one whose text is only a date (`Sunday, Feb 1, 2015 11:57 AM UTC`) or \
+            only a `By` is skipped for the next; a date and time after the name are cut \
+            (`Joe Wee Monday, February 29, 2016 @ 11:10 PM UTC` gives `Joe Wee`). Bylines from \
+            the metadata (JSON-LD, `<meta name=author>`) are kept as they are.",
     },
 ];
 
@@ -343,6 +365,120 @@ fn holds_byline(node: &NodeRef) -> bool {
         })
 }
 
+/// A byline as Readability will read it from the page, and as stet refines it (rule
+/// `byline-date`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BylineReading {
+    /// The text Readability takes from the byline element (spaces collapsed).
+    pub readability: String,
+    /// The byline stet keeps instead (empty: none).
+    pub refined: String,
+}
+
+/// Whether Readability reads `node` as a byline: `rel=author`, an `itemprop` naming the
+/// author, or a class or id containing `byline`, `author`, `dateline`, `writtenby` or
+/// `p-author`; with a text of 1 to 99 characters.
+fn is_byline_element(node: &NodeRef) -> bool {
+    let mut names = String::new();
+    for a in ["class", "id"] {
+        if let Some(v) = node.attr(a) {
+            names.push_str(&v);
+            names.push(' ');
+        }
+    }
+    let named = node.attr("rel").is_some_and(|r| &*r == "author")
+        || node.attr("itemprop").is_some_and(|r| r.contains("author"))
+        || BYLINE_NAME.is_match(&names);
+    named && {
+        let len = node.text().trim().chars().count();
+        len > 0 && len < 100
+    }
+}
+
+/// The text of `node`, or of its first `[itemprop=name]` descendant (as Readability
+/// reads a byline), spaces collapsed.
+fn byline_text(node: &NodeRef) -> String {
+    let named = node
+        .descendants_it()
+        .find(|d| d.is_element() && d.attr("itemprop").is_some_and(|p| &*p == "name"));
+    crate::text::collapse_ws(&named.unwrap_or(*node).text())
+}
+
+/// Words that end a name as well as start a date phrase ("Michiel de"): never the first
+/// word of a cut date.
+const NAME_PARTICLES: &[&str] = &["a", "de", "le", "el", "am", "um", "on", "at"];
+
+/// Rule `byline-date`: a byline without the date and time that follow the name
+/// ("Joe Wee Monday, February 29, 2016 @ 11:10 PM UTC" → "Joe Wee").
+pub fn without_trailing_date(byline: &str) -> String {
+    let tokens: Vec<&str> = byline.split_whitespace().collect();
+    let datey = |t: &str| WORD.find_iter(t).all(|w| DATE_WORD.is_match(w.as_str()));
+    let mut start = tokens.len();
+    while start > 0 && datey(tokens[start - 1]) {
+        start -= 1;
+    }
+    while start < tokens.len()
+        && WORD
+            .find_iter(tokens[start])
+            .all(|w| NAME_PARTICLES.contains(&w.as_str().to_lowercase().as_str()))
+    {
+        start += 1;
+    }
+    let tail = tokens[start..].join(" ");
+    if start == 0 || start == tokens.len() || !is_date_line(&tail) {
+        return byline.to_string();
+    }
+    tokens[..start]
+        .join(" ")
+        .trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')' && c != '.')
+        .to_string()
+}
+
+/// Words that introduce a byline ("By", "Par", "Posted by"): a byline made only of them
+/// names nobody.
+const BY_WORDS: &[&str] = &[
+    "by", "posted", "written", "words", "par", "von", "por", "door", "di", "da", "de", "av",
+];
+
+/// Whether a text holds no word but "By" words ("By", "Par", "Posted by"), or none.
+fn names_nobody(text: &str) -> bool {
+    WORD.find_iter(text)
+        .all(|w| BY_WORDS.contains(&w.as_str().to_lowercase().as_str()))
+}
+
+/// Finds the byline Readability will read (the first byline element of the page, as
+/// [`BylineReading::readability`]) and the one stet keeps: rule `byline-date` skips
+/// byline elements whose text is only a date (a date is never a byline; the published
+/// time is read from the metadata) or only a "By", and cuts a date that follows the
+/// name. The page is not changed.
+pub fn read_byline(doc: &Document, rules: &Rules) -> Option<BylineReading> {
+    let mut readability = None;
+    for node in doc.select("body *").nodes() {
+        if !is_byline_element(node) {
+            continue;
+        }
+        let text = byline_text(node);
+        let first = readability.get_or_insert_with(|| text.clone()).clone();
+        if !rules.on("byline-date") {
+            return Some(BylineReading {
+                readability: first,
+                refined: text,
+            });
+        }
+        let refined = without_trailing_date(&text);
+        if !names_nobody(&refined) && !is_date_line(&refined) {
+            return Some(BylineReading {
+                readability: first,
+                refined,
+            });
+        }
+    }
+    readability.map(|r| BylineReading {
+        readability: r,
+        refined: String::new(),
+    })
+}
+
 /// The class- and id-name rules (`caption`, `related`, `promo`, `share`, `popup`,
 /// `author-bio`). Before scoring, blocks holding a byline are kept for Readability to
 /// read (`protect_bylines`); after scoring the rules run again on the article without
@@ -395,17 +531,51 @@ fn is_date_line(text: &str) -> bool {
     digits > 0 && datey > digits && datey * 4 >= words.len() * 3
 }
 
-/// Characters of link text pointing away from the page (in-page `#anchor` links, as in
-/// a table of contents, do not count).
-fn link_chars(node: &NodeRef) -> usize {
+/// The host of a URL without a leading `www.`, lowercased.
+pub fn site_host(url: &str) -> Option<String> {
+    let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
+    Some(host.strip_prefix("www.").unwrap_or(&host).to_string())
+}
+
+/// Whether a link points to another page of the site (`site` holds the site's hosts, as
+/// [`site_host`] gives them): a relative address, or an absolute one on one of those
+/// hosts. With no known host, every link counts as the site's.
+fn links_within_site(href: &str, site: &[String]) -> bool {
+    if site.is_empty() {
+        return true;
+    }
+    match url::Url::parse(href) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => {
+            site_host(href).is_none_or(|h| site.contains(&h))
+        }
+        // Relative addresses are the site's; `javascript:` and the like are widgets.
+        _ => true,
+    }
+}
+
+/// Characters of link text pointing to another page of the same site (in-page
+/// `#anchor` links, as in a table of contents, and links to other sites, as in a list of
+/// references, do not count).
+fn link_chars(node: &NodeRef, site: &[String]) -> usize {
     descendants_named(node, &["a"])
-        .filter(|a| !a.attr("href").is_some_and(|h| h.starts_with('#')))
+        .filter(|a| {
+            a.attr("href")
+                .is_none_or(|h| !h.starts_with('#') && links_within_site(&h, site))
+        })
         .map(|a| a.text().chars().filter(|c| !c.is_whitespace()).count())
         .sum()
 }
 
+/// The site hosts against which the `link-only` rule weighs the links of a block named
+/// `name`: a paragraph made of one link is a teaser wherever it points (a sister site, a
+/// video subdomain), so every link counts; headings and list items count only the site's
+/// own links, since a heading or list of links to other sites is a list of references.
+fn links_of<'a>(name: &str, site: &'a [String]) -> &'a [String] {
+    if name == "p" { &[] } else { site }
+}
+
 /// Whether every item of the list holding `li` is made of link text only.
-fn list_is_all_links(li: &NodeRef) -> bool {
+fn list_is_all_links(li: &NodeRef, site: &[String]) -> bool {
     let Some(list) = li.parent() else {
         return false;
     };
@@ -415,7 +585,7 @@ fn list_is_all_links(li: &NodeRef) -> bool {
         .all(|c| {
             let t = c.text();
             let v = visible_chars(&t);
-            v == 0 || link_chars(c) * 10 >= v * 9
+            v == 0 || link_chars(c, site) * 10 >= v * 9
         })
 }
 
@@ -425,8 +595,10 @@ fn visible_chars(s: &str) -> usize {
 
 /// Removes, from the extracted article, the blocks recognized by class (`meta-line`) and
 /// by text (`date-line`, `teaser`, `link-only`); then strips the class attributes that
-/// were kept for this pass.
-pub fn after_scoring(doc: &Document, rules: &Rules) {
+/// were kept for this pass. `site` holds the site's hosts ([`site_host`] of the page's
+/// URL and canonical URL), which tell the `link-only` rule the site's own links from
+/// references to other sites.
+pub fn after_scoring(doc: &Document, rules: &Rules, site: &[String]) {
     let total = paragraph_chars(&doc.root()).max(1) as f64;
     apply_name_rules(doc, rules, total, false);
     if rules.on("meta-line") {
@@ -435,7 +607,19 @@ pub fn after_scoring(doc: &Document, rules: &Rules) {
             if META_LINE.is_match(&class_id(&node))
                 && (paragraph_chars(&node) as f64) <= PROTECT_SHARE * total
             {
+                let parent = node.parent();
                 node.remove_from_parent();
+                // A "By" left alone by the name's removal goes with it.
+                let mut up = parent;
+                while let Some(p) = up {
+                    if p.attr("id").as_deref() == Some("readability-page-1")
+                        || !names_nobody(&p.text())
+                    {
+                        break;
+                    }
+                    up = p.parent();
+                    p.remove_from_parent();
+                }
             }
         }
     }
@@ -473,8 +657,8 @@ pub fn after_scoring(doc: &Document, rules: &Rules) {
         } else if rules.on("link-only")
             && matches!(n.as_str(), "p" | "li" | "h2" | "h3" | "h4" | "h5" | "h6")
             && words <= 25
-            && link_chars(&node) * 10 >= visible_chars(t) * 9
-            && (n != "li" || list_is_all_links(&node))
+            && link_chars(&node, links_of(&n, site)) * 10 >= visible_chars(t) * 9
+            && (n != "li" || list_is_all_links(&node, site))
         {
             link_only_chars += visible_chars(t);
             link_only.push(node);
@@ -512,7 +696,7 @@ mod tests {
 
     fn after(html: &str) -> String {
         let doc = Document::fragment(html);
-        after_scoring(&doc, &Rules::default());
+        after_scoring(&doc, &Rules::default(), &["ex.test".to_string()]);
         crate::text::collapse_ws(&doc.root().text())
     }
 
@@ -543,7 +727,7 @@ mod tests {
 
     #[test]
     fn every_rule_is_documented() {
-        assert_eq!(RULES.len(), 11);
+        assert_eq!(RULES.len(), 13);
         for r in RULES {
             assert!(!r.description.is_empty(), "{}", r.name);
         }
@@ -634,6 +818,11 @@ mod tests {
             "<div id=readability-page-1 class=page><div class='byline'>By Jane Doe</div><span class='timestamp'>5 hours ago</span>{BODY}</div>"
         ));
         assert!(t.starts_with("The council met"), "{t}");
+        // The "By" that introduced a removed name goes with it.
+        let t = after(&format!(
+            "<div id=readability-page-1 class=page>{BODY}<p><span>Por <span class='last-byline'>Ana Ruiz</span></span></p></div>"
+        ));
+        assert!(t.ends_with("outside the town."), "{t}");
     }
 
     #[test]
@@ -689,5 +878,74 @@ mod tests {
         // A short page made of links keeps them.
         let t = after("<div><p><a href=/x>Only a link</a></p></div>");
         assert_eq!(t, "Only a link");
+    }
+
+    #[test]
+    fn byline_date_rule_never_takes_a_date_for_a_byline() {
+        let read = |html: &str| read_byline(&Document::from(html), &Rules::default());
+        // A date-only dateline is skipped for the next byline element; Readability would
+        // read the dateline.
+        let r = read(
+            "<body><span class=dateline><span>Sunday, Feb 1, 2015 11:57 AM UTC</span></span>\
+             <h1>A headline</h1><span class=byline><a rel=author href=/w/jd>Jane Doe</a></span></body>",
+        )
+        .unwrap();
+        assert_eq!(r.readability, "Sunday, Feb 1, 2015 11:57 AM UTC");
+        assert_eq!(r.refined, "Jane Doe");
+        // A date after the name is cut.
+        let r = read(
+            "<body><div class=article-author><a href=/a>Joe Wee</a> Monday, February 29, 2016 @ 11:10 PM UTC</div></body>",
+        )
+        .unwrap();
+        assert_eq!(r.refined, "Joe Wee");
+        // A lone "By" names nobody; the author link inside the same block does.
+        let r = read(
+            "<body><span class=byline-copy>By</span> <a rel=author href=/a>Ann Lee</a></body>",
+        )
+        .unwrap();
+        assert_eq!(r.refined, "Ann Lee");
+        // Only dates: no byline.
+        let r = read("<body><div class=author-details>Last Updated: January 7, 2025</div></body>")
+            .unwrap();
+        assert_eq!(r.refined, "");
+        assert_eq!(
+            without_trailing_date("Jong, Michiel de"),
+            "Jong, Michiel de"
+        );
+        assert_eq!(
+            without_trailing_date("by Lucas Nolan22 Dec 2016651"),
+            "by Lucas Nolan22 Dec 2016651"
+        );
+        assert_eq!(
+            without_trailing_date("By GILLIAN MOHNEY March 11, 2015 3:46 PM"),
+            "By GILLIAN MOHNEY"
+        );
+        // Switched off, Readability's reading stands.
+        let off = Rules {
+            disabled: vec!["byline-date".into()],
+        };
+        let r = read_byline(
+            &Document::from("<body><span class=dateline>Feb 1, 2015 11:57 AM</span></body>"),
+            &off,
+        )
+        .unwrap();
+        assert_eq!(r.refined, "Feb 1, 2015 11:57 AM");
+    }
+
+    #[test]
+    fn link_only_rule_keeps_links_to_other_sites() {
+        let t = after(&format!(
+            "<div>{BODY}{BODY}<h4><a href='https://tracker.example.org/list'>Fixed bugs</a></h4>\
+             <ul><li><a href='https://tracker.example.org/1'>Bug 1 – the depot clock is slow</a></li>\
+             <li><a href='https://tracker.example.org/2'>Bug 2 – the bus map is wrong</a></li></ul>\
+             <p><a href='https://www.ex.test/other-story'>ANOTHER STORY OF THE SITE</a></p>\
+             <p><strong><a href='https://video.ex.test/v/1'>A VIDEO ON A SISTER SITE</a></strong></p></div>"
+        ));
+        assert!(!t.contains("SISTER SITE"), "{t}");
+        assert!(
+            t.contains("Fixed bugs") && t.contains("Bug 2 – the bus map"),
+            "{t}"
+        );
+        assert!(!t.contains("ANOTHER STORY"), "{t}");
     }
 }

@@ -14,10 +14,13 @@
 //! Metadata precedence (first non-empty wins; times are normalized to UTC, RFC 3339):
 //! - title: Readability's title, which takes JSON-LD `headline`/`name`, OpenGraph, Twitter
 //!   and Dublin Core titles, then the `<title>` with the site name cut off by Readability's
-//!   heuristics; then JSON-LD `headline`;
+//!   heuristics (and by rule `site-suffix` for a three- or four-word `<h1>`); then JSON-LD
+//!   `headline`;
 //! - byline: Readability's byline: JSON-LD `author`, `<meta name=author>`, Dublin Core
-//!   creator, then the element marked `rel=author`/`itemprop=author` or with a byline
-//!   class (blocks holding it are kept until Readability has read it);
+//!   creator, then the first element marked `rel=author`/`itemprop=author` or with a
+//!   byline class (blocks holding it are kept until Readability has read it), skipping
+//!   elements that hold only a date or a "By" and cutting a date after the name (rule
+//!   `byline-date`);
 //! - published: Readability's published time (JSON-LD `datePublished`,
 //!   `article:published_time`, ...), then [`meta`]'s (JSON-LD, `article:published_time`,
 //!   Dublin Core date/issued/created), then the first `<time datetime>`;
@@ -45,7 +48,7 @@ pub use comments::CommentState;
 
 /// Version of the extraction rules. Stored with every version, so that an extractor
 /// upgrade can be told apart from an edit of the article.
-pub const EXTRACTOR_VERSION: u32 = 2;
+pub const EXTRACTOR_VERSION: u32 = 3;
 
 /// Errors from extraction.
 #[derive(Debug, thiserror::Error)]
@@ -166,6 +169,7 @@ pub fn extract_with_rules(
     doc.select_matcher(matcher!(COMMENT_SECTIONS)).remove();
     doc.select_matcher(matcher!(NAVIGATION)).remove();
     clean::before_scoring(&doc, rules);
+    let byline_reading = clean::read_byline(&doc, rules);
 
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: 0,
@@ -188,7 +192,12 @@ pub fn extract_with_rules(
         },
     })?;
     let content = Document::fragment(article.content);
-    clean::after_scoring(&content, rules);
+    let site: Vec<String> = [Some(url), canonical_url.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(clean::site_host)
+        .collect();
+    clean::after_scoring(&content, rules, &site);
     let html = content
         .select_matcher(matcher!("#readability-page-1"))
         .iter()
@@ -213,9 +222,20 @@ pub fn extract_with_rules(
         .find_map(|i| i.attr("src").map(|s| s.to_string()));
     Ok(Extracted {
         title: clean(Some(article.title))
-            .map(|t| without_site_name(t, &headings))
+            .map(|t| {
+                if rules.on("site-suffix") {
+                    without_site_name(t, &headings)
+                } else {
+                    t
+                }
+            })
             .or(m.headline),
-        byline: clean(article.byline),
+        // Rule `byline-date`: when Readability's byline is the page's first byline
+        // element (not metadata), stet's reading of the page's byline elements replaces it.
+        byline: clean(article.byline).and_then(|b| match byline_reading {
+            Some(r) if r.readability == b => Some(r.refined).filter(|r| !r.is_empty()),
+            _ => Some(b),
+        }),
         published: [article.published_time, m.published, m.first_time]
             .into_iter()
             .flatten()
@@ -244,12 +264,15 @@ const TITLE_SEPARATORS: [&str; 7] = [" - ", " – ", " — ", " | ", " · ", " :
 
 /// Rule `site-suffix`: Readability keeps "Headline - Site" whole when the headline is
 /// four words or fewer (its guard against cutting a title down to a fragment). When the
-/// title is exactly one of the page's `<h1>` of at most four words, then a separator and
-/// a short site name (at most four words), the `<h1>` is the headline.
+/// title is exactly one of the page's `<h1>` of three or four words, then a separator and
+/// a short site name (at most four words), the `<h1>` is the headline. A `<h1>` of one or
+/// two words is the page's subject (an encyclopedia entry, a product, a profile) rather
+/// than a headline, and Readability's own "too short" bound is under three words: then
+/// the whole title stays, as Readability keeps it ("Mozilla - Wikipedia").
 fn without_site_name(title: String, headings: &[String]) -> String {
     for h in headings
         .iter()
-        .filter(|h| h.split_whitespace().count() <= 4)
+        .filter(|h| (3..=4).contains(&h.split_whitespace().count()))
     {
         for sep in TITLE_SEPARATORS {
             let rest = title
@@ -342,6 +365,13 @@ mod tests {
             without_site_name("Café owners “cautiously optimistic”".into(), &h),
             "Café owners “cautiously optimistic”"
         );
+        // A one- or two-word <h1> is the page's subject: the title stays whole.
+        for (title, h1) in [
+            ("Mozilla - Wikipedia", "Mozilla"),
+            ("Tram depot - Example Post", "Tram depot"),
+        ] {
+            assert_eq!(without_site_name(title.into(), &[h1.to_string()]), title);
+        }
     }
 
     #[test]
