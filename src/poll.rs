@@ -122,8 +122,8 @@ struct Work {
     encoding: &'static encoding_rs::Encoding,
     page_text: String,
     extracted: Result<extract::Extracted, extract::ExtractError>,
-    /// The raw body, compressed as a blob (None: compressed when stored).
-    raw_zstd: Option<Vec<u8>>,
+    /// The raw body, compressed as a full blob (None: compressed when stored).
+    raw_packed: Option<store::blob::Packed>,
 }
 
 impl Work {
@@ -136,8 +136,10 @@ impl Work {
         let extracted =
             extract::extract_with(&decoded.text, resp.final_url.as_str(), drop_selectors);
         drop(extract_span);
-        let raw_zstd = if compress {
-            store::blob::compress(&resp.body).ok()
+        let raw_packed = if compress {
+            store::blob::compress(&resp.body)
+                .ok()
+                .map(|data| store::blob::Packed { data, base: None })
         } else {
             None
         };
@@ -145,7 +147,7 @@ impl Work {
             encoding: decoded.encoding,
             page_text,
             extracted,
-            raw_zstd,
+            raw_packed,
         }
     }
 }
@@ -711,7 +713,7 @@ impl Poller {
             encoding,
             page_text,
             extracted,
-            raw_zstd,
+            raw_packed,
         } = match prepared.and_then(|p| p.work) {
             Some(w) => w,
             None => Work::of(&resp, &noise.drop_selectors, false),
@@ -807,7 +809,7 @@ impl Poller {
         check.version =
             Some(snap.as_new_version(&resp.body, &kinds, suppressed, Some(encoding.name())));
         let id = store
-            .save_check_with(&check, raw_zstd.as_deref())?
+            .save_check_with(&check, raw_packed.as_ref())?
             .expect("a check with a version stores it");
         store.set_fetch_outcome(fetch_id, "new_version", None, None)?;
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();

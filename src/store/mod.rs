@@ -11,6 +11,7 @@
 //!
 //! The store never fetches anything; it is given what to keep.
 
+pub mod bases;
 pub mod blob;
 pub mod changes;
 pub mod outbox;
@@ -59,6 +60,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_fetching.sql"),
     include_str!("../../migrations/0003_reports.sql"),
+    include_str!("../../migrations/0004_delta_blobs.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
@@ -104,6 +106,7 @@ pub const HOT_QUERIES: &[&str] = &[
     SQL_VERSIONS,
     blob::SQL_BLOB_EXISTS,
     blob::SQL_BLOB_GET,
+    blob::SQL_BLOB_IS_FULL,
 ];
 
 /// What changed between a version and the one before it.
@@ -920,22 +923,22 @@ impl Store {
         self.save_check_with(check, None)
     }
 
-    /// As [`Store::save_check`], with the version's raw page already compressed
-    /// ([`blob::compress`]) and hashed (`check.raw_sha256`), as the poll cycle does off
-    /// the writer task.
+    /// As [`Store::save_check`], with the version's raw page already packed
+    /// ([`blob::pack`], possibly as a delta) and hashed (`check.raw_sha256`), as the poll
+    /// cycle does off the writer task.
     ///
     /// # Errors
     /// As [`Store::save_check`].
     pub fn save_check_with(
         &mut self,
         check: &ArticleCheck<'_>,
-        raw_zstd: Option<&[u8]>,
+        raw_packed: Option<&blob::Packed>,
     ) -> Result<Option<i64>> {
         let tx = self.conn.savepoint()?;
         let at = fmt_time(check.checked_at);
         let mut version_id = None;
         if let Some(v) = &check.version {
-            let raw = match (check.raw_sha256, raw_zstd) {
+            let raw = match (check.raw_sha256, raw_packed) {
                 (Some(hash), Some(data)) => blob::put_with(&tx, v.raw, hash, Some(data))?,
                 _ => blob::put(&tx, v.raw)?,
             };
@@ -1191,6 +1194,15 @@ impl Store {
         blob::get(&self.conn, &hash)
     }
 
+    /// Whether the blob `hash` is stored full (not as a delta), so that it may serve as a
+    /// delta base ([`bases::BasePool::admit`]).
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn is_full_blob(&self, hash: &Sha256) -> Result<bool> {
+        blob::is_full(&self.conn, hash)
+    }
+
     /// The text of a blob, by hex sha256 (lossy UTF-8).
     ///
     /// # Errors
@@ -1291,5 +1303,7 @@ pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
     })
 }
 
+#[cfg(test)]
+mod delta_tests;
 #[cfg(test)]
 mod tests;
