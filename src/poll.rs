@@ -27,6 +27,7 @@ use crate::http::{self, FetchError, FetchRecord, Fetcher, Request, Response, Sta
 use crate::noise;
 use crate::schedule;
 use crate::snapshot;
+use crate::store::bases::BasePool;
 use crate::store::{
     self, Article, ArticleCheck, ChangeKind, FeedPoll, NewEvent, Store, StoreError,
 };
@@ -106,11 +107,15 @@ pub struct Poller {
     /// Bounds the pages prepared at once ([`Prepared`]) to the number of CPUs: more
     /// would only hold more parsed pages in memory.
     cpu: Arc<tokio::sync::Semaphore>,
+    /// Delta bases for raw pages: stored full pages that similar pages are compressed
+    /// against, bounded in memory.
+    bases: Arc<BasePool>,
 }
 
 /// The CPU work on a fetched page, done off the writer task while other pages are
 /// fetched and written: the raw body's hash and, unless the raw bytes are those of the
-/// last check, decoding, extraction and the raw page's compression.
+/// last check, decoding, extraction and the raw page's compression (as a delta against
+/// a resembling stored page when the poller holds one, see [`store::bases`]).
 pub struct Prepared {
     raw_sha: store::Sha256,
     work: Option<Work>,
@@ -122,12 +127,13 @@ struct Work {
     encoding: &'static encoding_rs::Encoding,
     page_text: String,
     extracted: Result<extract::Extracted, extract::ExtractError>,
-    /// The raw body, compressed as a full blob (None: compressed when stored).
-    raw_packed: Option<store::blob::Packed>,
+    /// The raw body packed as a blob, possibly as a delta, with its sketch (None:
+    /// compressed when stored).
+    raw_packed: Option<(store::blob::Packed, store::bases::Sketch)>,
 }
 
 impl Work {
-    fn of(resp: &Response, drop_selectors: &[String], compress: bool) -> Work {
+    fn of(resp: &Response, drop_selectors: &[String], bases: Option<&BasePool>) -> Work {
         let decode_span = bench::span(bench::Stage::Decode);
         let decoded = http::decode::decode_html(&resp.body, resp.charset());
         let page_text = guard::page_text(&decoded.text);
@@ -136,13 +142,7 @@ impl Work {
         let extracted =
             extract::extract_with(&decoded.text, resp.final_url.as_str(), drop_selectors);
         drop(extract_span);
-        let raw_packed = if compress {
-            store::blob::compress(&resp.body)
-                .ok()
-                .map(|data| store::blob::Packed { data, base: None })
-        } else {
-            None
-        };
+        let raw_packed = bases.and_then(|b| store::blob::pack(&resp.body, b).ok());
         Work {
             encoding: decoded.encoding,
             page_text,
@@ -205,6 +205,7 @@ impl Poller {
             cpu: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            bases: Arc::new(BasePool::default()),
         })
     }
 
@@ -302,8 +303,14 @@ impl Poller {
                 let started = Utc::now();
                 let fetched = self.fetch_article(&article, all).await;
                 let drop_selectors = self.noise_for(&article).drop_selectors;
-                let (fetched, prepared) =
-                    prepare(fetched, &self.cpu, article.last_raw_sha256, drop_selectors).await;
+                let (fetched, prepared) = prepare(
+                    fetched,
+                    &self.cpu,
+                    article.last_raw_sha256,
+                    drop_selectors,
+                    &self.bases,
+                )
+                .await;
                 (article, started, fetched, prepared)
             }))
             .buffered(global);
@@ -716,7 +723,7 @@ impl Poller {
             raw_packed,
         } = match prepared.and_then(|p| p.work) {
             Some(w) => w,
-            None => Work::of(&resp, &noise.drop_selectors, false),
+            None => Work::of(&resp, &noise.drop_selectors, None),
         };
         let prev_len = match &latest {
             Some(v) => Some(store.blob_text(&v.text_sha256)?.chars().count()),
@@ -809,8 +816,15 @@ impl Poller {
         check.version =
             Some(snap.as_new_version(&resp.body, &kinds, suppressed, Some(encoding.name())));
         let id = store
-            .save_check_with(&check, raw_packed.as_ref())?
+            .save_check_with(&check, raw_packed.as_ref().map(|(p, _)| p))?
             .expect("a check with a version stores it");
+        // A page stored full may serve as the base of the similar pages that follow.
+        if let Some((packed, sketch)) = &raw_packed
+            && packed.base.is_none()
+            && store.is_full_blob(&raw_sha)?
+        {
+            self.bases.admit(raw_sha, &resp.body, sketch);
+        }
         store.set_fetch_outcome(fetch_id, "new_version", None, None)?;
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
         tracing::info!(article = %article.url, version = id, changes = ?names, "new version");
@@ -840,16 +854,19 @@ async fn prepare(
     cpu: &tokio::sync::Semaphore,
     last: Option<store::Sha256>,
     drop_selectors: Vec<String>,
+    bases: &Arc<BasePool>,
 ) -> (Fetched, Option<Prepared>) {
     if !matches!(&fetched.1, Ok(r) if r.is_success() && !r.not_modified()) {
         return (fetched, None);
     }
     let _cpu = cpu.acquire().await.expect("never closed");
+    let bases = Arc::clone(bases);
     let job = tokio::task::spawn_blocking(move || {
         let prepared = match &fetched.1 {
             Ok(resp) => {
                 let raw_sha = store::blob::sha256(&resp.body);
-                let work = (last != Some(raw_sha)).then(|| Work::of(resp, &drop_selectors, true));
+                let work =
+                    (last != Some(raw_sha)).then(|| Work::of(resp, &drop_selectors, Some(&bases)));
                 Some(Prepared { raw_sha, work })
             }
             Err(_) => None,
