@@ -1,4 +1,4 @@
-//! Bases for delta compression of raw pages: full raw blobs kept in memory, prepared as
+//! Bases for delta compression of raw pages: full raw blobs kept in memory, used as
 //! zstd raw-content dictionaries, against which similar pages are compressed.
 //!
 //! Pages of one site share their template (markup, scripts, styles), which is most of
@@ -9,17 +9,20 @@
 //! resemblance, if any reaches [`MIN_RESEMBLANCE`], is used. This finds a site's
 //! templates whatever its host names, and never pairs pages that share nothing.
 //!
-//! The [`BasePool`] is bounded in memory (bytes of the bases plus their prepared
-//! dictionaries); bases that were used recently stay, candidates never used go first.
+//! The [`BasePool`] is bounded in memory (the bases' bytes); bases that were used
+//! recently stay, candidates never used go first. A base is loaded into the compression
+//! context for each page rather than kept as a prepared dictionary (`EncoderDictionary`):
+//! that costs about as much CPU as compressing the base once more, but a prepared
+//! dictionary at [`ZSTD_LEVEL`] holds about five times the base's bytes (measured: 25
+//! bases of 173 kB, 4.3 MB, took 17 MB prepared), and memory is the scarcer resource
+//! (peak RSS of the bench at 20,000 articles was already near its 150 MB target).
 //! It is a cache only: the store checks that a base is a stored full blob before
 //! writing a delta against it, and compresses stand-alone otherwise.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-
-use zstd::dict::EncoderDictionary;
+use std::sync::{Arc, Mutex};
 
 use super::Sha256;
+#[cfg(doc)]
 use super::blob::ZSTD_LEVEL;
 
 /// Features kept in a [`Sketch`].
@@ -27,11 +30,11 @@ const SKETCH_K: usize = 64;
 /// Estimated resemblance (0..=1, the share of common sampled contexts) from which a base
 /// is used for a page.
 pub const MIN_RESEMBLANCE: f64 = 0.2;
-/// Pages larger than this (bytes) are not made bases: their dictionary would cost more
-/// memory than the pool should spend on one site.
+/// Pages larger than this (bytes) are not made bases: more memory than the pool should
+/// spend on one site, and more CPU per page compressed against it.
 pub const MAX_BASE_BYTES: usize = 2 << 20;
 /// Default memory bound of a [`BasePool`], bytes.
-pub const DEFAULT_POOL_BYTES: usize = 32 << 20;
+pub const DEFAULT_POOL_BYTES: usize = 24 << 20;
 /// The magic number of a zstd dictionary (little-endian): a base starting with it would
 /// be read by zstd as a formatted dictionary, not as raw content, so none does.
 const ZSTD_DICT_MAGIC: [u8; 4] = 0xEC30_A437_u32.to_le_bytes();
@@ -52,7 +55,7 @@ const GEAR: [u64; 256] = {
     t
 };
 
-/// A small sample of a page's content: the [`SKETCH_K`] smallest (mixed) rolling hashes
+/// A small sample of a page's content: the 64 smallest (mixed) rolling hashes
 /// of the 64-byte contexts at content-defined anchors (about one byte in 256), sorted.
 /// Two pages sharing most of their bytes share most of their sketch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -102,37 +105,19 @@ impl Sketch {
     }
 }
 
-/// A full raw blob usable as a delta base: its bytes, sketch and (made on first use)
-/// prepared zstd dictionary.
+/// A full raw blob usable as a delta base: its hash, bytes and sketch.
 pub struct Base {
     /// sha256 of the bytes, the base's blob key.
     pub hash: Sha256,
     bytes: Vec<u8>,
     sketch: Sketch,
-    dict: OnceLock<EncoderDictionary<'static>>,
-    /// Bytes of the prepared dictionary, 0 until it is made.
-    dict_bytes: AtomicUsize,
 }
 
 impl Base {
-    /// The base's bytes.
+    /// The base's bytes (never starting with the zstd dictionary magic number, so that
+    /// zstd reads them as raw content).
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
-    }
-
-    /// The bytes as a raw-content dictionary prepared for [`ZSTD_LEVEL`] (made once).
-    pub fn dictionary(&self) -> &EncoderDictionary<'static> {
-        self.dict.get_or_init(|| {
-            let d = EncoderDictionary::copy(&self.bytes, ZSTD_LEVEL);
-            self.dict_bytes
-                .store(d.as_cdict().sizeof(), Ordering::Relaxed);
-            d
-        })
-    }
-
-    /// Memory held by the base, bytes.
-    fn memory(&self) -> usize {
-        self.bytes.len() + self.dict_bytes.load(Ordering::Relaxed)
     }
 }
 
@@ -162,8 +147,8 @@ impl Default for BasePool {
 }
 
 impl BasePool {
-    /// A pool holding at most about `budget` bytes of bases and their dictionaries (a base
-    /// in use when evicted lives on until its user is done).
+    /// A pool holding at most `budget` bytes of bases (a base in use when evicted lives
+    /// on until its user is done).
     pub fn new(budget: usize) -> BasePool {
         BasePool {
             budget,
@@ -194,7 +179,7 @@ impl BasePool {
     /// evicts, until the pool is within its budget, the oldest never-used bases first,
     /// then the least recently used. Returns whether it was taken.
     pub fn admit(&self, hash: Sha256, bytes: &[u8], sketch: &Sketch) -> bool {
-        if !can_be_base(bytes) || sketch.0.is_empty() || bytes.len() > self.budget / 4 {
+        if !can_be_base(bytes) || sketch.0.is_empty() || bytes.len() > self.budget / 2 {
             return false;
         }
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -211,15 +196,13 @@ impl BasePool {
                 hash,
                 bytes: bytes.to_vec(),
                 sketch: sketch.clone(),
-                dict: OnceLock::new(),
-                dict_bytes: AtomicUsize::new(0),
             }),
             last_used: 0,
             admitted: *tick,
         });
-        // A prepared dictionary costs a few times its bytes: reserve room for it.
-        let reserve = |e: &Entry| e.base.memory().max(e.base.bytes.len() * 5);
-        while entries.len() > 1 && entries.iter().map(reserve).sum::<usize>() > self.budget {
+        while entries.len() > 1
+            && entries.iter().map(|e| e.base.bytes.len()).sum::<usize>() > self.budget
+        {
             let victim = entries[..entries.len() - 1]
                 .iter()
                 .enumerate()
@@ -234,6 +217,9 @@ impl BasePool {
     /// Number of bases held and the memory they hold, bytes.
     pub fn usage(&self) -> (usize, usize) {
         let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        (guard.0.len(), guard.0.iter().map(|e| e.base.memory()).sum())
+        (
+            guard.0.len(),
+            guard.0.iter().map(|e| e.base.bytes.len()).sum(),
+        )
     }
 }

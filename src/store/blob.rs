@@ -65,7 +65,7 @@ pub fn compress_against(bytes: &[u8], base: &Base) -> Result<Packed, StoreError>
             hex::encode(base.hash)
         ),
     };
-    let data = zstd::bulk::Compressor::with_prepared_dictionary(base.dictionary())
+    let data = zstd::bulk::Compressor::with_dictionary(ZSTD_LEVEL, base.bytes())
         .and_then(|mut c| c.compress(bytes))
         .map_err(fail)?;
     Ok(Packed {

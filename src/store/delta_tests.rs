@@ -243,8 +243,8 @@ fn a_corrupt_base_is_a_clear_error() {
 
 #[test]
 fn the_pool_stays_within_its_budget_and_keeps_used_bases() {
-    // Room for two or three 32 kB pages (with their reserved dictionaries).
-    let pool = BasePool::new(400_000);
+    // Room for two or three 32 kB pages.
+    let pool = BasePool::new(80_000);
     let tpls: Vec<Vec<u8>> = (0..6).map(|i| template(100 + i, 20_000)).collect();
     let first = page(&tpls[0], 0);
     assert!(pool.admit(blob::sha256(&first), &first, &Sketch::of(&first)));
