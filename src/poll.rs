@@ -110,6 +110,8 @@ pub struct Poller {
     /// Delta bases for raw pages: stored full pages that similar pages are compressed
     /// against, bounded in memory.
     bases: Arc<BasePool>,
+    /// Whether `bases` was seeded from the archive (once per poller).
+    bases_seeded: AtomicBool,
 }
 
 /// The CPU work on a fetched page, done off the writer task while other pages are
@@ -184,6 +186,10 @@ fn interleave_by_host(articles: Vec<Article>) -> Vec<Article> {
 
 /// Writes of a cycle are grouped in transactions of at most this many items...
 const BATCH_ITEMS: usize = 256;
+/// The delta base pool is seeded from the raw pages of this many most recent versions...
+const SEED_RECENT_VERSIONS: usize = 5000;
+/// ... taking at most this many bases (fewer when the pool's budget is reached first).
+const SEED_MAX_BASES: usize = 64;
 /// ...or this long, whichever comes first: a crash loses at most one batch, whose
 /// items are simply checked again.
 const BATCH_TIME: std::time::Duration = std::time::Duration::from_secs(1);
@@ -206,6 +212,7 @@ impl Poller {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             bases: Arc::new(BasePool::default()),
+            bases_seeded: AtomicBool::new(false),
         })
     }
 
@@ -297,6 +304,9 @@ impl Poller {
                 articles.push(a);
             }
         }
+        if !articles.is_empty() && !self.bases_seeded.swap(true, Ordering::SeqCst) {
+            self.seed_bases(store)?;
+        }
         let articles = interleave_by_host(articles);
         let mut results =
             futures_util::stream::iter(articles.into_iter().map(|article| async move {
@@ -322,6 +332,20 @@ impl Poller {
             let outcome = self.save_article(store, &article, started, fetched, prepared)?;
             self.tally(report, &article, outcome);
             batch.tick(store)?;
+        }
+        Ok(())
+    }
+
+    /// Fills the delta base pool with the pages most used as bases by the archive's
+    /// recent versions, while they fit.
+    fn seed_bases(&self, store: &Store) -> Result<(), PollError> {
+        let _t = bench::span(bench::Stage::HashCompress);
+        for (hash, bytes) in store.recent_bases(SEED_RECENT_VERSIONS, SEED_MAX_BASES)? {
+            if !self.bases.has_room(bytes.len()) {
+                break;
+            }
+            self.bases
+                .admit(hash, &bytes, &store::bases::Sketch::of(&bytes));
         }
         Ok(())
     }

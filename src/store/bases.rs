@@ -214,6 +214,12 @@ impl BasePool {
         true
     }
 
+    /// Whether a base of `len` bytes would fit beside those held without evicting any.
+    pub fn has_room(&self, len: usize) -> bool {
+        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        guard.0.iter().map(|e| e.base.bytes.len()).sum::<usize>() + len <= self.budget
+    }
+
     /// Number of bases held and the memory they hold, bytes.
     pub fn usage(&self) -> (usize, usize) {
         let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
