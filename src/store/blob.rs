@@ -58,16 +58,24 @@ pub fn compress(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
 /// When zstd fails.
 pub fn compress_against(bytes: &[u8], base: &Base) -> Result<Packed, StoreError> {
     let _t = crate::bench::span(crate::bench::Stage::HashCompress);
-    let fail = |e: std::io::Error| StoreError::Blob {
+    use zstd::zstd_safe::{CCtx, CParameter, compress_bound, get_error_name};
+    let fail = |code: usize| StoreError::Blob {
         hash: hex::encode(sha256(bytes)),
         message: format!(
-            "compression against base {} failed: {e}",
-            hex::encode(base.hash)
+            "compression against base {} failed: {}",
+            hex::encode(base.hash),
+            get_error_name(code)
         ),
     };
-    let data = zstd::bulk::Compressor::with_dictionary(ZSTD_LEVEL, base.bytes())
-        .and_then(|mut c| c.compress(bytes))
+    // The base as a prefix: raw content, read in place and loaded straight into the
+    // match finder, without the dictionary copy and internal CDict that
+    // `ZSTD_CCtx_loadDictionary` makes (decoded alike, as a raw-content dictionary).
+    let mut cctx = CCtx::create();
+    cctx.set_parameter(CParameter::CompressionLevel(ZSTD_LEVEL))
         .map_err(fail)?;
+    cctx.ref_prefix(base.bytes()).map_err(fail)?;
+    let mut data = Vec::with_capacity(compress_bound(bytes.len()));
+    cctx.compress2(&mut data, bytes).map_err(fail)?;
     Ok(Packed {
         data,
         base: Some(base.hash),
