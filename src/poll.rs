@@ -28,6 +28,7 @@ use crate::http::{self, FetchError, FetchRecord, Fetcher, Request, Response, Sta
 use crate::noise;
 use crate::schedule;
 use crate::snapshot;
+use crate::store::bases::BasePool;
 use crate::store::{
     self, Article, ArticleCheck, ChangeKind, FeedPoll, NewEvent, Store, StoreError,
 };
@@ -107,11 +108,17 @@ pub struct Poller {
     /// Prepares fetched pages ([`Prepared`]), one thread per CPU: more would only hold
     /// more parsed pages in memory.
     cpu: CpuPool,
+    /// Delta bases for raw pages: stored full pages that similar pages are compressed
+    /// against, bounded in memory.
+    bases: Arc<BasePool>,
+    /// Whether `bases` was seeded from the archive (once per poller).
+    bases_seeded: AtomicBool,
 }
 
 /// The CPU work on a fetched page, done off the writer task while other pages are
 /// fetched and written: the raw body's hash and, unless the raw bytes are those of the
-/// last check, decoding, extraction and the raw page's compression.
+/// last check, decoding, extraction and the raw page's compression (as a delta against
+/// a resembling stored page when the poller holds one, see [`store::bases`]).
 pub struct Prepared {
     raw_sha: store::Sha256,
     work: Option<Work>,
@@ -123,12 +130,13 @@ struct Work {
     encoding: &'static encoding_rs::Encoding,
     page_text: String,
     extracted: Result<extract::Extracted, extract::ExtractError>,
-    /// The raw body, compressed as a blob (None: compressed when stored).
-    raw_zstd: Option<Vec<u8>>,
+    /// The raw body packed as a blob, possibly as a delta, with its sketch (None:
+    /// compressed when stored).
+    raw_packed: Option<(store::blob::Packed, store::bases::Sketch)>,
 }
 
 impl Work {
-    fn of(resp: &Response, drop_selectors: &[String], compress: bool) -> Work {
+    fn of(resp: &Response, drop_selectors: &[String], bases: Option<&BasePool>) -> Work {
         let decode_span = bench::span(bench::Stage::Decode);
         let decoded = http::decode::decode_html(&resp.body, resp.charset());
         let page_text = guard::page_text(&decoded.text);
@@ -137,16 +145,12 @@ impl Work {
         let extracted =
             extract::extract_with(&decoded.text, resp.final_url.as_str(), drop_selectors);
         drop(extract_span);
-        let raw_zstd = if compress {
-            store::blob::compress(&resp.body).ok()
-        } else {
-            None
-        };
+        let raw_packed = bases.and_then(|b| store::blob::pack(&resp.body, b).ok());
         Work {
             encoding: decoded.encoding,
             page_text,
             extracted,
-            raw_zstd,
+            raw_packed,
         }
     }
 }
@@ -186,6 +190,10 @@ const ARTICLE_PAGE: usize = 512;
 
 /// Writes of a cycle are grouped in transactions of at most this many items...
 const BATCH_ITEMS: usize = 256;
+/// The delta base pool is seeded from the raw pages of this many most recent versions...
+const SEED_RECENT_VERSIONS: usize = 5000;
+/// ... taking at most this many bases (fewer when the pool's budget is reached first).
+const SEED_MAX_BASES: usize = 64;
 /// ...or this long, whichever comes first: a crash loses at most one batch, whose
 /// items are simply checked again.
 const BATCH_TIME: std::time::Duration = std::time::Duration::from_secs(1);
@@ -205,6 +213,8 @@ impl Poller {
             cancel: Arc::new(AtomicBool::new(false)),
             private_feeds: Mutex::default(),
             cpu: CpuPool::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            bases: Arc::new(BasePool::default()),
+            bases_seeded: AtomicBool::new(false),
         })
     }
 
@@ -334,14 +344,23 @@ impl Poller {
             return Ok(false);
         }
         let global = self.config.politeness.global_concurrency;
+        if !articles.is_empty() && !self.bases_seeded.swap(true, Ordering::SeqCst) {
+            self.seed_bases(store)?;
+        }
         let articles = interleave_by_host(articles);
         let mut results =
             futures_util::stream::iter(articles.into_iter().map(|article| async move {
                 let started = Utc::now();
                 let fetched = self.fetch_article(&article, all).await;
                 let drop_selectors = self.noise_for(&article).drop_selectors;
-                let (fetched, prepared) =
-                    prepare(fetched, &self.cpu, article.last_raw_sha256, drop_selectors).await;
+                let (fetched, prepared) = prepare(
+                    fetched,
+                    &self.cpu,
+                    article.last_raw_sha256,
+                    drop_selectors,
+                    &self.bases,
+                )
+                .await;
                 (article, started, fetched, prepared)
             }))
             // In the order pages are ready: the writer never waits on one slow page while
@@ -357,6 +376,20 @@ impl Poller {
             batch.tick(store)?;
         }
         Ok(true)
+    }
+
+    /// Fills the delta base pool with the pages most used as bases by the archive's
+    /// recent versions, while they fit.
+    fn seed_bases(&self, store: &Store) -> Result<(), PollError> {
+        let _t = bench::span(bench::Stage::HashCompress);
+        for (hash, bytes) in store.recent_bases(SEED_RECENT_VERSIONS, SEED_MAX_BASES)? {
+            if !self.bases.has_room(bytes.len()) {
+                break;
+            }
+            self.bases
+                .admit(hash, &bytes, &store::bases::Sketch::of(&bytes));
+        }
+        Ok(())
     }
 
     fn tally(&self, report: &mut PollReport, article: &Article, outcome: CheckOutcome) {
@@ -753,10 +786,10 @@ impl Poller {
             encoding,
             page_text,
             extracted,
-            raw_zstd,
+            raw_packed,
         } = match prepared.and_then(|p| p.work) {
             Some(w) => w,
-            None => Work::of(&resp, &noise.drop_selectors, false),
+            None => Work::of(&resp, &noise.drop_selectors, None),
         };
         let prev_len = match &latest {
             Some(v) => Some(store.blob_text(&v.text_sha256)?.chars().count()),
@@ -849,8 +882,15 @@ impl Poller {
         check.version =
             Some(snap.as_new_version(&resp.body, &kinds, suppressed, Some(encoding.name())));
         let id = store
-            .save_check_with(&check, raw_zstd.as_deref())?
+            .save_check_with(&check, raw_packed.as_ref().map(|(p, _)| p))?
             .expect("a check with a version stores it");
+        // A page stored full may serve as the base of the similar pages that follow.
+        if let Some((packed, sketch)) = &raw_packed
+            && packed.base.is_none()
+            && store.is_full_blob(&raw_sha)?
+        {
+            self.bases.admit(raw_sha, &resp.body, sketch);
+        }
         store.set_fetch_outcome(fetch_id, "new_version", None, None)?;
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
         tracing::info!(article = %article.url, version = id, changes = ?names, "new version");
@@ -917,15 +957,18 @@ async fn prepare(
     cpu: &CpuPool,
     last: Option<store::Sha256>,
     drop_selectors: Vec<String>,
+    bases: &Arc<BasePool>,
 ) -> (Fetched, Option<Prepared>) {
     if !matches!(&fetched.1, Ok(r) if r.is_success() && !r.not_modified()) {
         return (fetched, None);
     }
+    let bases = Arc::clone(bases);
     cpu.run(move || {
         let prepared = match &fetched.1 {
             Ok(resp) => {
                 let raw_sha = store::blob::sha256(&resp.body);
-                let work = (last != Some(raw_sha)).then(|| Work::of(resp, &drop_selectors, true));
+                let work =
+                    (last != Some(raw_sha)).then(|| Work::of(resp, &drop_selectors, Some(&bases)));
                 Some(Prepared { raw_sha, work })
             }
             Err(_) => None,

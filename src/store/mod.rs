@@ -11,6 +11,7 @@
 //!
 //! The store never fetches anything; it is given what to keep.
 
+pub mod bases;
 pub mod blob;
 pub mod changes;
 pub mod outbox;
@@ -59,6 +60,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_fetching.sql"),
     include_str!("../../migrations/0003_reports.sql"),
+    include_str!("../../migrations/0004_delta_blobs.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
@@ -93,6 +95,12 @@ const SQL_SAVE_CHECK: &str =
 /// Hot query: A fetch's outcome.
 const SQL_FETCH_OUTCOME: &str = "UPDATE fetches SET outcome = ?2, stage = COALESCE(?3, stage),
                    error = COALESCE(?4, error) WHERE id = ?1";
+/// Hot query (once per poll cycle): the raw pages of the last ?1 versions, as the full
+/// blobs they are or are deltas against, most used first (at most ?2).
+const SQL_RECENT_BASES: &str = "SELECT COALESCE(b.base, b.sha256) AS h, count(*) AS n
+             FROM versions v JOIN blobs b ON b.sha256 = v.raw_sha256
+             WHERE v.id > (SELECT max(id) FROM versions) - ?1
+             GROUP BY h ORDER BY n DESC LIMIT ?2";
 /// Hot query: An article's versions.
 const SQL_VERSIONS: &str = "SELECT * FROM versions WHERE article_id = ?1 ORDER BY id";
 
@@ -108,8 +116,10 @@ pub const HOT_QUERIES: &[&str] = &[
     SQL_SAVE_CHECK,
     SQL_FETCH_OUTCOME,
     SQL_VERSIONS,
+    SQL_RECENT_BASES,
     blob::SQL_BLOB_EXISTS,
     blob::SQL_BLOB_GET,
+    blob::SQL_BLOB_IS_FULL,
 ];
 
 /// What changed between a version and the one before it.
@@ -969,22 +979,22 @@ impl Store {
         self.save_check_with(check, None)
     }
 
-    /// As [`Store::save_check`], with the version's raw page already compressed
-    /// ([`blob::compress`]) and hashed (`check.raw_sha256`), as the poll cycle does off
-    /// the writer task.
+    /// As [`Store::save_check`], with the version's raw page already packed
+    /// ([`blob::pack`], possibly as a delta) and hashed (`check.raw_sha256`), as the poll
+    /// cycle does off the writer task.
     ///
     /// # Errors
     /// As [`Store::save_check`].
     pub fn save_check_with(
         &mut self,
         check: &ArticleCheck<'_>,
-        raw_zstd: Option<&[u8]>,
+        raw_packed: Option<&blob::Packed>,
     ) -> Result<Option<i64>> {
         let tx = self.conn.savepoint()?;
         let at = fmt_time(check.checked_at);
         let mut version_id = None;
         if let Some(v) = &check.version {
-            let raw = match (check.raw_sha256, raw_zstd) {
+            let raw = match (check.raw_sha256, raw_packed) {
                 (Some(hash), Some(data)) => blob::put_with(&tx, v.raw, hash, Some(data))?,
                 _ => blob::put(&tx, v.raw)?,
             };
@@ -1238,6 +1248,46 @@ impl Store {
         blob::get(&self.conn, &hash)
     }
 
+    /// Whether the blob `hash` is stored full (not as a delta), so that it may serve as a
+    /// delta base ([`bases::BasePool::admit`]).
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn is_full_blob(&self, hash: &Sha256) -> Result<bool> {
+        blob::is_full(&self.conn, hash)
+    }
+
+    /// The full raw pages most used by the last `recent` versions (stored full, or the
+    /// bases of their deltas), most used first, at most `max`: hash and bytes. They seed
+    /// a new [`bases::BasePool`], so that a process starting on an existing archive
+    /// stores the pages of known sites as deltas from its first page on. A blob that
+    /// does not read back is left out (and logged).
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn recent_bases(&self, recent: usize, max: usize) -> Result<Vec<(Sha256, Vec<u8>)>> {
+        let hashes: Vec<Vec<u8>> = self
+            .conn
+            .prepare_cached(SQL_RECENT_BASES)?
+            .query_map(params![recent as i64, max as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::with_capacity(hashes.len());
+        for h in hashes {
+            let Ok(hash) = Sha256::try_from(&h[..]) else {
+                continue;
+            };
+            if !blob::is_full(&self.conn, &hash)? {
+                continue;
+            }
+            match blob::get(&self.conn, &hash) {
+                Ok(bytes) => out.push((hash, bytes)),
+                Err(StoreError::Sqlite(e)) => return Err(e.into()),
+                Err(e) => tracing::warn!(error = %e, "a delta base does not read back"),
+            }
+        }
+        Ok(out)
+    }
+
     /// The text of a blob, by hex sha256 (lossy UTF-8).
     ///
     /// # Errors
@@ -1338,5 +1388,7 @@ pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
     })
 }
 
+#[cfg(test)]
+mod delta_tests;
 #[cfg(test)]
 mod tests;

@@ -2,11 +2,11 @@ use super::*;
 use crate::config::FeedConfig;
 use crate::feed::Entry;
 
-fn t(s: &str) -> DateTime<Utc> {
+pub(super) fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-fn feed_cfg(url: &str) -> FeedConfig {
+pub(super) fn feed_cfg(url: &str) -> FeedConfig {
     FeedConfig {
         url: url.into(),
         name: None,
@@ -15,7 +15,7 @@ fn feed_cfg(url: &str) -> FeedConfig {
     }
 }
 
-fn entry(key: &str, link: &str) -> Entry {
+pub(super) fn entry(key: &str, link: &str) -> Entry {
     Entry {
         key: key.into(),
         link: Some(link.into()),
