@@ -82,17 +82,19 @@ static OPEN_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(leave|post|add|write)\s+an?\s+(reply|comment|response)\b").expect("regex")
 });
 
-/// Cheap first tests on the whole page's text (no Unicode word boundaries, so the regex
-/// engine stays fast on long pages): a page without these words has no closing notice,
-/// resp. no comment prompt.
+/// Cheap first tests on the whole page's text, ASCII-lowercased once: a page without
+/// these words has no closing notice, resp. no comment prompt. Case-sensitive patterns
+/// of lowercase literals let the regex engine search for whole words (with `(?i)` it
+/// falls back to three-letter prefixes like "dis" or "clo", found everywhere in
+/// scripts); a non-ASCII capital the lowercasing leaves ("FERMÉ") is in the class.
 static CLOSED_HINT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)closed|clos[\s.]|disabled|turned\s+off|switched\s+off|ferm[ée]|cerrados|desactivados|geschlossen|deaktiviert|chiusi|disabilitati",
+        r"closed|clos[\s.]|disabled|turned\s+off|switched\s+off|ferm[éeÉ]|cerrados|desactivados|geschlossen|deaktiviert|chiusi|disabilitati",
     )
     .expect("regex")
 });
 static OPEN_PROMPT_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(leave|post|add|write)\s+an?\s+(reply|comment|response)").expect("regex")
+    Regex::new(r"(leave|post|add|write)\s+an?\s+(reply|comment|response)").expect("regex")
 });
 
 const FORM_SELECTOR: &str = "form#commentform, form.comment-form, form[action*='comment'], \
@@ -118,7 +120,7 @@ const NOTICE_MAX_CHARS: usize = 200;
 pub fn detect(doc: &Document) -> CommentState {
     // One pass over the whole text first: most pages hold no closing notice at all, and
     // then no block needs to be looked at one by one.
-    let all_text = doc.root().text();
+    let all_text = doc.root().text().to_ascii_lowercase();
     let closed_anywhere = CLOSED_HINT.is_match(&all_text);
     let prompt_anywhere = OPEN_PROMPT_ANYWHERE.is_match(&all_text);
     if closed_anywhere {
