@@ -41,14 +41,30 @@ pub fn sha256(bytes: &[u8]) -> Sha256 {
 
 /// `bytes` compressed as a blob's data.
 ///
+/// Each thread keeps one compression context: zstd advises reusing contexts, and a
+/// fresh one per blob allocates and clears its tables again for every page.
+///
 /// # Errors
 /// When zstd fails.
 pub fn compress(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
     let _t = crate::bench::span(crate::bench::Stage::HashCompress);
-    zstd::bulk::compress(bytes, ZSTD_LEVEL).map_err(|e| StoreError::Blob {
-        hash: hex::encode(sha256(bytes)),
-        message: format!("compression failed: {e}"),
-    })
+    COMPRESSOR
+        .with(|c| {
+            let mut c = c.borrow_mut();
+            let compressor = match c.as_mut() {
+                Some(compressor) => compressor,
+                None => c.insert(zstd::bulk::Compressor::new(ZSTD_LEVEL)?),
+            };
+            compressor.compress(bytes)
+        })
+        .map_err(|e| StoreError::Blob {
+            hash: hex::encode(sha256(bytes)),
+            message: format!("compression failed: {e}"),
+        })
 }
 
 /// `bytes` compressed against `base` (its bytes as raw-content dictionary), as the data
