@@ -45,7 +45,11 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "caption",
         description: "Photo captions and credits: `figcaption`, and blocks whose class or id \
-            contains `caption` or `credit` and that hold no image, video or table themselves.",
+            contains `caption` or `credit` and that hold no image, video or table themselves. \
+            Except on a figure-heavy page whose captions are its content (a how-to whose pictures \
+            show the steps): when at least 5 `figcaption`s that are not links carry at least 20% \
+            of the page's paragraph text, those `figcaption`s and the `caption` blocks inside \
+            them stay; credits inside them and captions that are links (story teasers) still go.",
     },
     Rule {
         name: "related",
@@ -144,6 +148,52 @@ pub const LINK_ONLY_MAX_PERCENT: usize = 10;
 
 /// A block holding more than this share of the page's paragraph text is never removed.
 pub const PROTECT_SHARE: f64 = 0.3;
+
+/// Rule `caption`: figure captions are kept when a page has at least this many…
+pub const CONTENT_CAPTIONS_MIN: usize = 5;
+
+/// …and their text is at least this share of the page's paragraph text.
+pub const CONTENT_CAPTIONS_SHARE: f64 = 0.2;
+
+/// Class given to the `figcaption`s that rule `caption` keeps, so that neither pass
+/// removes them by their class names.
+const KEPT_CAPTION: &str = "stet-kept";
+
+/// Whether a page's figure captions are part of its content (rule `caption`): a page
+/// with many captioned figures whose captions carry a large share of its text (a how-to
+/// whose pictures show the steps, a photo story), rather than a few pictures beside an
+/// article. Captions that are links (teasers of other stories) do not count.
+fn captions_carry_the_page(figcaptions: &[NodeRef], total: f64) -> bool {
+    let texts: Vec<usize> = figcaptions
+        .iter()
+        // A caption that is a link is a story teaser (a list of related stories), not a
+        // description of the picture.
+        .filter(|n| !is_link_text(n))
+        .map(|n| crate::text::collapse_ws(&n.text()).chars().count())
+        .filter(|&c| c > 0)
+        .collect();
+    texts.len() >= CONTENT_CAPTIONS_MIN
+        && texts.iter().sum::<usize>() as f64 >= CONTENT_CAPTIONS_SHARE * total
+}
+
+/// Whether the text of `node` is (nine tenths or more) link text, or `node` sits in a link.
+fn is_link_text(node: &NodeRef) -> bool {
+    if node.ancestors_it(None).any(|a| a.has_name("a")) {
+        return true;
+    }
+    let all = visible_chars(&node.text());
+    let linked: usize = descendants_named(node, &["a"])
+        .map(|a| visible_chars(&a.text()))
+        .sum();
+    all > 0 && linked * 10 >= all * 9
+}
+
+/// Whether `node` is, or is inside, a caption that rule `caption` keeps.
+fn in_kept_caption(node: &NodeRef) -> bool {
+    std::iter::once(*node)
+        .chain(node.ancestors_it(None))
+        .any(|a| a.has_name("figcaption") && a.has_class(KEPT_CAPTION))
+}
 
 static CAPTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"caption|credit").expect("regex"));
 
@@ -340,7 +390,15 @@ pub fn before_scoring(doc: &Document, rules: &Rules) {
     }
     let total = paragraph_chars(&doc.root()).max(1) as f64;
     if rules.on("caption") {
-        doc.select_matcher(matcher!("figcaption")).remove();
+        let figcaptions: Vec<NodeRef> = doc.select_matcher(matcher!("figcaption")).nodes().to_vec();
+        let keep = captions_carry_the_page(&figcaptions, total);
+        for node in figcaptions {
+            if keep && !is_link_text(&node) {
+                node.add_class(KEPT_CAPTION);
+            } else {
+                node.remove_from_parent();
+            }
+        }
     }
     apply_name_rules(doc, rules, total, true);
 }
@@ -499,7 +557,10 @@ fn apply_name_rules(doc: &Document, rules: &Rules, total: f64, protect_bylines: 
         }
         let ci = class_id(&node);
         let hit = if CAPTION.is_match(&ci) {
-            rules.on("caption") && descendants_named(&node, MEDIA).next().is_none()
+            rules.on("caption")
+                && descendants_named(&node, MEDIA).next().is_none()
+                // A kept caption stays, but not the photo credit inside it.
+                && (ci.contains("credit") || !in_kept_caption(&node))
         } else {
             (rules.on("related") && RELATED.is_match(&ci))
                 || (rules.on("promo") && PROMO.is_match(&ci))
@@ -748,6 +809,39 @@ mod tests {
         assert!(!text.contains("Getty"), "{text}");
         assert!(text.contains("The council met"));
         assert_eq!(doc.select("img").length(), 2);
+    }
+
+    #[test]
+    fn caption_rule_keeps_captions_that_carry_a_figure_heavy_page() {
+        // A how-to: short steps, each with a picture whose caption says what it shows.
+        let step = |n: u32| {
+            format!(
+                "<div class=step><h3>Step {n}</h3><p>Cut the foam to fit the dish.</p></div>\
+                 <figure><img src={n}.jpg></figure>\
+                 <figcaption class='small caption'>Foam cut to size for step {n}. \
+                 <span class=photo-credit>J. Doe</span></figcaption>"
+            )
+        };
+        let steps: String = (1..=6).map(step).collect();
+        let t = before(&format!(
+            "<body><article>{steps}<figure><a href=/other><img src=x.jpg>\
+             <figcaption>Another story of the site</figcaption></a></figure></article></body>"
+        ));
+        assert!(
+            t.contains("Foam cut to size for step 1.") && t.contains("step 6."),
+            "{t}"
+        );
+        assert!(!t.contains("J. Doe"), "the credit goes: {t}");
+        assert!(!t.contains("Another story"), "a teaser goes: {t}");
+        // The same captions beside a long article are captions of its pictures: they go.
+        let t = before(&format!(
+            "<body><article>{BODY}{BODY}{BODY}{BODY}{BODY}{BODY}{steps}</article></body>"
+        ));
+        assert!(!t.contains("Foam cut"), "{t}");
+        // Fewer than five captions never count as the page's content.
+        let few: String = (1..=4).map(step).collect();
+        let t = before(&format!("<body><article>{few}</article></body>"));
+        assert!(!t.contains("Foam cut"), "{t}");
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub use comments::CommentState;
 
 /// Version of the extraction rules. Stored with every version, so that an extractor
 /// upgrade can be told apart from an edit of the article.
-pub const EXTRACTOR_VERSION: u32 = 3;
+pub const EXTRACTOR_VERSION: u32 = 4;
 
 /// Errors from extraction.
 #[derive(Debug, thiserror::Error)]
