@@ -13,6 +13,44 @@ use regex::Regex;
 /// An extraction shorter than this share of the previous version's text is a collapse.
 pub const COLLAPSE_RATIO: f64 = 0.5;
 
+/// Content types that are a web page (or may be one, and are sniffed).
+const PAGE_TYPES: [&str; 3] = ["text/html", "application/xhtml+xml", "text/xml"];
+/// Content types often sent for anything, HTML included: the body decides.
+const SNIFFED_TYPES: [&str; 3] = ["text/plain", "application/octet-stream", "application/xml"];
+/// How much of a body is sniffed for binary bytes (WHATWG MIME Sniffing, "resource
+/// header": 1445 bytes).
+const SNIFF_LEN: usize = 1445;
+
+/// Why a fetched article body is not a web page, or None when it is one: a content type
+/// that is neither HTML nor a type that is sniffed (`application/pdf`, `image/png`), or
+/// a body whose first 1,445 bytes hold a binary data byte (0x00-0x08, 0x0B, 0x0E-0x1A,
+/// 0x1C-0x1F: WHATWG MIME Sniffing, section 7.1) without a UTF-16 or UTF-8 byte order
+/// mark. Such a body would otherwise become a version of garbage text.
+pub fn not_a_page(content_type: Option<&str>, body: &[u8]) -> Option<String> {
+    if let Some(ct) = content_type {
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if !essence.is_empty()
+            && !PAGE_TYPES.contains(&essence.as_str())
+            && !SNIFFED_TYPES.contains(&essence.as_str())
+        {
+            return Some(format!("not a web page (Content-Type {essence})"));
+        }
+    }
+    let bom = [&[0xFE, 0xFF][..], &[0xFF, 0xFE], &[0xEF, 0xBB, 0xBF]];
+    if bom.iter().any(|b| body.starts_with(b)) {
+        return None;
+    }
+    let binary = body[..body.len().min(SNIFF_LEN)]
+        .iter()
+        .any(|&b| matches!(b, 0x00..=0x08 | 0x0B | 0x0E..=0x1A | 0x1C..=0x1F));
+    binary.then(|| "not a web page (binary content)".to_string())
+}
+
 /// What the guard makes of a fetched, extracted page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -173,6 +211,47 @@ mod tests {
             ),
             Verdict::Usable
         );
+    }
+
+    #[test]
+    fn bodies_that_are_not_web_pages_are_named() {
+        let html = b"<!doctype html><html><body><p>Hello</p></body></html>";
+        for ct in [
+            None,
+            Some("text/html; charset=utf-8"),
+            Some("TEXT/HTML"),
+            Some("application/xhtml+xml"),
+            Some("text/plain"),
+            Some("application/octet-stream"),
+            Some(""),
+        ] {
+            assert_eq!(not_a_page(ct, html), None, "{ct:?}");
+        }
+        assert_eq!(
+            not_a_page(Some("application/pdf"), b"%PDF-1.4"),
+            Some("not a web page (Content-Type application/pdf)".into())
+        );
+        assert_eq!(
+            not_a_page(Some("image/png; q=1"), b"\x89PNG"),
+            Some("not a web page (Content-Type image/png)".into())
+        );
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        pdf.extend([0x25, 0xE2, 0xE3, 0x01, 0x0C, 0x00]);
+        assert_eq!(
+            not_a_page(Some("text/html"), &pdf),
+            Some("not a web page (binary content)".into())
+        );
+        assert_eq!(
+            not_a_page(None, &pdf),
+            Some("not a web page (binary content)".into())
+        );
+        // Form feeds and escapes are text; UTF-16 with a byte order mark is text.
+        assert_eq!(not_a_page(None, b"<p>a\x0cb\x1b[0m</p>"), None);
+        assert_eq!(not_a_page(None, &[0xFF, 0xFE, b'<', 0, b'p', 0]), None);
+        // A binary byte after the sniffed prefix is not looked at.
+        let mut late = vec![b' '; SNIFF_LEN];
+        late.push(0);
+        assert_eq!(not_a_page(None, &late), None);
     }
 }
 

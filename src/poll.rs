@@ -185,8 +185,14 @@ fn interleave_by_host(articles: Vec<Article>) -> Vec<Article> {
     out
 }
 
-/// Articles are read from the store and checked this many at a time.
-const ARTICLE_PAGE: usize = 512;
+/// Articles are read from the store and checked this many at a time: enough for a page
+/// to hold many hosts (a page is in id order, and ids come a feed at a time), so that
+/// per-host limits do not starve the global fetch slots; few enough (a few MB) that a
+/// cycle's memory does not grow with the archive.
+const ARTICLE_PAGE: usize = 4096;
+
+/// How often a cycle waiting for fetches looks for a shutdown request.
+const CANCEL_CHECK: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Writes of a cycle are grouped in transactions of at most this many items...
 const BATCH_ITEMS: usize = 256;
@@ -283,16 +289,18 @@ impl Poller {
                     (feed, started, fetched)
                 }))
                 .buffered(global);
-            while let Some((feed, started, fetched)) = results.next().await {
-                if self.cancelled() {
-                    report.interrupted = true;
-                    return Ok(());
-                }
+            while let Some((feed, started, fetched)) =
+                self.next_unless_cancelled(&mut results).await
+            {
                 let created = self.save_feed(store, &feed, started, fetched, report)?;
                 report.new_entries += created.len();
                 new_articles.extend(created);
                 batch.tick(store)?;
             }
+        }
+        if self.cancelled() {
+            report.interrupted = true;
+            return Ok(());
         }
         // The articles of new entries first, then the due ones, a page at a time: a
         // cycle holds at most a page of articles whatever the archive's size.
@@ -366,14 +374,16 @@ impl Poller {
             // In the order pages are ready: the writer never waits on one slow page while
             // others are prepared (each article is its own row, so order does not matter).
             .buffer_unordered(global);
-        while let Some((article, started, fetched, prepared)) = results.next().await {
-            if self.cancelled() {
-                report.interrupted = true;
-                return Ok(false);
-            }
+        while let Some((article, started, fetched, prepared)) =
+            self.next_unless_cancelled(&mut results).await
+        {
             let outcome = self.save_article(store, &article, started, fetched, prepared)?;
             self.tally(report, &article, outcome);
             batch.tick(store)?;
+        }
+        if self.cancelled() {
+            report.interrupted = true;
+            return Ok(false);
         }
         Ok(true)
     }
@@ -390,6 +400,24 @@ impl Poller {
                 .admit(hash, &bytes, &store::bases::Sketch::of(&bytes));
         }
         Ok(())
+    }
+
+    /// The next finished item of a cycle's stream, or None when the stream is done or the
+    /// cycle is cancelled. Cancellation is looked at every [`CANCEL_CHECK`], so that a
+    /// shutdown does not wait for slow downloads: the fetches in flight are dropped with
+    /// the stream (their items are simply checked at the next poll).
+    async fn next_unless_cancelled<S>(&self, results: &mut S) -> Option<S::Item>
+    where
+        S: futures_util::Stream + Unpin,
+    {
+        loop {
+            if self.cancelled() {
+                return None;
+            }
+            if let Ok(next) = tokio::time::timeout(CANCEL_CHECK, results.next()).await {
+                return next;
+            }
+        }
     }
 
     fn tally(&self, report: &mut PollReport, article: &Article, outcome: CheckOutcome) {
@@ -781,6 +809,14 @@ impl Poller {
             store.set_fetch_outcome(fetch_id, "unchanged", None, None)?;
             return Ok(CheckOutcome::NotModified);
         }
+        if let Some(why) = guard::not_a_page(resp.content_type.as_deref(), &resp.body) {
+            let msg = format!("extract failed: {why}");
+            tracing::info!(article = %article.url, error = %msg, "not a web page");
+            check.error = Some(&msg);
+            store.save_check(&check)?;
+            store.set_fetch_outcome(fetch_id, "soft_error", Some("extract"), Some(&msg))?;
+            return Ok(CheckOutcome::SoftError(msg));
+        }
         let noise = self.noise_for(article);
         let Work {
             encoding,
@@ -967,8 +1003,11 @@ async fn prepare(
         let prepared = match &fetched.1 {
             Ok(resp) => {
                 let raw_sha = store::blob::sha256(&resp.body);
-                let work =
-                    (last != Some(raw_sha)).then(|| Work::of(resp, &drop_selectors, Some(&bases)));
+                // Nothing to prepare for the same raw bytes as last time, or for a body
+                // that is not a web page (the writer reports it).
+                let page = guard::not_a_page(resp.content_type.as_deref(), &resp.body).is_none();
+                let work = (last != Some(raw_sha) && page)
+                    .then(|| Work::of(resp, &drop_selectors, Some(&bases)));
                 Some(Prepared { raw_sha, work })
             }
             Err(_) => None,

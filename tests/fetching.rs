@@ -459,3 +459,110 @@ fn two_hundred_articles_on_one_host_are_never_fetched_at_once() {
     );
     assert_eq!(server.max_in_flight.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_pdf_or_binary_article_link_is_never_a_version() {
+    let mut binary = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    binary.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    let body = binary.clone();
+    let server = Rough::start(move |path| match path {
+        "/feed.xml" => Reply::ok(
+            RSS,
+            "<rss version=\"2.0\"><channel><title>L</title>\
+             <item><title>Annual report</title><link>/report.pdf</link><guid>a</guid></item>\
+             <item><title>Mislabelled</title><link>/blob.html</link><guid>b</guid></item>\
+             </channel></rss>",
+        ),
+        "/report.pdf" => Reply::Full(
+            200,
+            vec![("Content-Type".into(), "application/pdf".into())],
+            body.clone(),
+        ),
+        "/blob.html" => Reply::Full(
+            200,
+            vec![("Content-Type".into(), "text/html".into())],
+            body.clone(),
+        ),
+        _ => Reply::Full(404, vec![], b"no".to_vec()),
+    });
+    let w = feed_cfg(&server.url("/feed.xml"), "");
+    let out = w.stet(&["poll"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 0);
+    let errors: Vec<String> = db(&w)
+        .prepare(
+            "SELECT url || ' ' || error FROM fetches WHERE outcome = 'soft_error' ORDER BY url",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            format!(
+                "{} extract failed: not a web page (binary content)",
+                server.url("/blob.html")
+            ),
+            format!(
+                "{} extract failed: not a web page (Content-Type application/pdf)",
+                server.url("/report.pdf")
+            ),
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_daemon_without_waiting_for_a_slow_download() {
+    let server = Rough::start(|path| match path {
+        "/feed.xml" => Reply::ok(
+            RSS,
+            "<rss version=\"2.0\"><channel><title>L</title>\
+             <item><title>Slow</title><link>/slow</link><guid>a</guid></item></channel></rss>",
+        ),
+        // 8 bytes a second: the fetch would run into its 120 s timeout.
+        "/slow" => Reply::Endless {
+            headers: vec![("Content-Type".into(), "text/html".into())],
+            head: b"<html><body><p>".to_vec(),
+            chunk: b"drip... ".to_vec(),
+            pause: Duration::from_secs(1),
+        },
+        _ => Reply::Full(404, vec![], b"no".to_vec()),
+    });
+    let w = feed_cfg(&server.url("/feed.xml"), "[http]\ntimeout = \"120s\"\n");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stet"))
+        .arg("--config")
+        .arg(w.config())
+        .arg("run")
+        .env("STET_LOG", "warn")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !server.paths().iter().any(|p| p == "/slow") {
+        assert!(std::time::Instant::now() < deadline, "{:?}", server.paths());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    // Well before the download's 120 s timeout.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the daemon waited for the slow download after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(exit.code(), Some(0));
+    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 0);
+}
