@@ -206,6 +206,21 @@ fn open_store(cfg: &Config) -> Result<Store> {
         .with_context(|| format!("cannot open database {}", cfg.database.display()))
 }
 
+/// The database of `poll` and `run`, created when missing; a new database and a
+/// configuration without feeds are said on stderr, so that a mistyped `database` path
+/// is not a silent new archive.
+fn open_or_create_store(cfg: &Config) -> Result<Store> {
+    let created = !cfg.database.exists();
+    let store = open_store(cfg)?;
+    if created {
+        eprintln!("stet: created a new database at {}", cfg.database.display());
+    }
+    if cfg.feeds.is_empty() {
+        eprintln!("stet: no [[feed]] in the configuration: nothing to poll");
+    }
+    Ok(store)
+}
+
 /// The database of a command that works on the archive (lists, shows, diffs,
 /// re-extracts): it must exist already, so that a mistyped `database` path is an error
 /// instead of a new, empty archive.
@@ -435,7 +450,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn poll(cfg: Config, all: bool) -> Result<i32> {
-    let mut store = open_store(&cfg)?;
+    let mut store = open_or_create_store(&cfg)?;
     let Some(_lock) = poll_lock(&cfg)? else {
         return Ok(EXIT_BUSY);
     };
@@ -478,7 +493,7 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
 }
 
 fn daemon(cfg: Config) -> Result<i32> {
-    let mut store = open_store(&cfg)?;
+    let mut store = open_or_create_store(&cfg)?;
     let Some(_lock) = poll_lock(&cfg)? else {
         return Ok(EXIT_BUSY);
     };

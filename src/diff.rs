@@ -72,7 +72,7 @@ pub fn change_kinds(old: Option<&Facts<'_>>, new: &Facts<'_>) -> Vec<ChangeKind>
 /// The document that diffs compare: a metadata header, a blank line, then the body text.
 pub fn document(v: &Version, text: &str) -> String {
     format!(
-        "Title: {}\nBy: {}\nPublished: {}\nComments: {}\n\n{}\n",
+        "Title: {}\nByline: {}\nPublished: {}\nComments: {}\n\n{}\n",
         v.title.as_deref().unwrap_or(""),
         v.byline.as_deref().unwrap_or(""),
         v.published.as_deref().unwrap_or(""),
