@@ -177,14 +177,7 @@ fn the_daemon_archives_then_stops_cleanly_on_sigterm() {
         "[[feed]]\nurl = \"{}\"\n",
         server.url("/feed.xml")
     ));
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_stet"))
-        .arg("--config")
-        .arg(w.config())
-        .arg("run")
-        .env("STET_LOG", "warn")
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = w.spawn_daemon();
     // Kill the daemon if an assertion below fails, so no process outlives the test.
     struct KillOnDrop(std::process::Child);
     impl Drop for KillOnDrop {

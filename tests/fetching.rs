@@ -532,14 +532,7 @@ fn sigterm_stops_the_daemon_without_waiting_for_a_slow_download() {
         _ => Reply::Full(404, vec![], b"no".to_vec()),
     });
     let w = feed_cfg(&server.url("/feed.xml"), "[http]\ntimeout = \"120s\"\n");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stet"))
-        .arg("--config")
-        .arg(w.config())
-        .arg("run")
-        .env("STET_LOG", "warn")
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = w.spawn_daemon();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while !server.paths().iter().any(|p| p == "/slow") {
         assert!(std::time::Instant::now() < deadline, "{:?}", server.paths());

@@ -2,7 +2,7 @@
 
 use super::bases::{BasePool, Sketch};
 use super::blob::{self, Packed};
-use super::tests::{entry, feed_cfg, t};
+use super::tests::{store_with_two_articles, t};
 use super::*;
 
 /// A site's template: `n` bytes of pseudo-random markup, fixed by `seed`.
@@ -99,20 +99,8 @@ fn a_delta_blob_round_trips_and_is_much_smaller() {
 
 #[test]
 fn two_articles_share_one_base() {
-    let mut s = Store::open_in_memory().unwrap();
-    s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
-    let feed = s.feeds().unwrap()[0].id;
     let now = t("2024-01-01T00:00:00Z");
-    let ids = s
-        .record_entries(
-            feed,
-            &[
-                entry("1", "https://a.test/1"),
-                entry("2", "https://a.test/2"),
-            ],
-            now,
-        )
-        .unwrap();
+    let (mut s, ids) = store_with_two_articles(now);
     let pool = BasePool::default();
     let tpl = template(9, 50_000);
     let base = put_base(&s.conn, &pool, &page(&tpl, 100));

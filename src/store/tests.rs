@@ -25,6 +25,25 @@ pub(super) fn entry(key: &str, link: &str) -> Entry {
     }
 }
 
+/// A store following one feed, with two articles (`https://a.test/1` and `/2`) recorded
+/// at `now`; with their ids.
+pub(super) fn store_with_two_articles(now: DateTime<Utc>) -> (Store, Vec<i64>) {
+    let mut s = Store::open_in_memory().unwrap();
+    s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
+    let feed = s.feeds().unwrap()[0].id;
+    let ids = s
+        .record_entries(
+            feed,
+            &[
+                entry("1", "https://a.test/1"),
+                entry("2", "https://a.test/2"),
+            ],
+            now,
+        )
+        .unwrap();
+    (s, ids)
+}
+
 #[test]
 fn migrations_apply_and_record_the_schema_version() {
     let s = Store::open_in_memory().unwrap();
@@ -92,20 +111,8 @@ fn entries_are_recorded_once_and_make_one_article_per_url() {
 
 #[test]
 fn identical_blobs_are_stored_once() {
-    let mut s = Store::open_in_memory().unwrap();
-    s.sync_feeds(&[feed_cfg("https://a.test/feed")]).unwrap();
-    let feed = s.feeds().unwrap()[0].id;
     let now = t("2024-01-01T00:00:00Z");
-    let ids = s
-        .record_entries(
-            feed,
-            &[
-                entry("1", "https://a.test/1"),
-                entry("2", "https://a.test/2"),
-            ],
-            now,
-        )
-        .unwrap();
+    let (mut s, ids) = store_with_two_articles(now);
     for id in &ids {
         let v = NewVersion {
             raw: b"<html>same page</html>",

@@ -262,6 +262,20 @@ impl Workdir {
             .expect("run stet")
     }
 
+    /// Starts the daemon (`stet run`) on this folder's config, logging warnings only to a
+    /// discarded stderr.
+    pub fn spawn_daemon(&self) -> std::process::Child {
+        std::process::Command::new(env!("CARGO_BIN_EXE_stet"))
+            .arg("--config")
+            .arg(self.config())
+            .arg("run")
+            .env_remove("STET_CONFIG")
+            .env("STET_LOG", "warn")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start stet run")
+    }
+
     /// Runs stet and asserts exit status 0; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.stet(args);
