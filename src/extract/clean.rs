@@ -87,6 +87,14 @@ pub const RULES: &[Rule] = &[
             go with it.",
     },
     Rule {
+        name: "comment-notice",
+        description: "Before scoring: comment furniture outside the comment section, a block \
+            of at most 120 characters that starts with a closing notice (`Comments are \
+            closed.`, `Commentaires fermés`) or is a comment prompt (`Leave a Reply`, `Post a \
+            comment`); read for the comment state first. Closing comments is then a change \
+            of comment state only, never also an edit of the body.",
+    },
+    Rule {
         name: "date-line",
         description: "After scoring: a short block (at most 16 words) made almost only of date \
             and time words (`Updated 3:27 am PST, Wednesday, November 20, 2019`).",
@@ -788,7 +796,7 @@ mod tests {
 
     #[test]
     fn every_rule_is_documented() {
-        assert_eq!(RULES.len(), 13);
+        assert_eq!(RULES.len(), 14);
         for r in RULES {
             assert!(!r.description.is_empty(), "{}", r.name);
         }

@@ -116,13 +116,49 @@ const LIST_SELECTOR: &str = "ol.comment-list, ul.comment-list, ol.commentlist, \
 const NOTICE_SELECTOR: &str = "p, div, span, li, h2, h3, h4, h5, strong, em, small, section, aside";
 const NOTICE_MAX_CHARS: usize = 200;
 
+/// A notice this short (characters) at most is removed by rule `comment-notice`.
+const NOTICE_REMOVE_MAX_CHARS: usize = 120;
+
 /// Decides the comment state of a page (see the module documentation for the rules).
 pub fn detect(doc: &Document) -> CommentState {
+    detect_and_strip(doc, false)
+}
+
+/// As [`detect`]; with `strip`, then removes the page's comment notices outside its
+/// comment section (rule `comment-notice`): blocks of at most 120 characters that start
+/// with a closing notice ("Comments are closed.", "Commentaires fermés") or are a comment
+/// prompt ("Leave a Reply", "Post a comment"). They are comment furniture, not article
+/// text: left in, closing comments would also be reported as an edit of the body.
+pub fn detect_and_strip(doc: &Document, strip: bool) -> CommentState {
     // One pass over the whole text first: most pages hold no closing notice at all, and
     // then no block needs to be looked at one by one.
     let all_text = doc.root().text().to_ascii_lowercase();
     let closed_anywhere = CLOSED_HINT.is_match(&all_text);
     let prompt_anywhere = OPEN_PROMPT_ANYWHERE.is_match(&all_text);
+    let state = state_of(doc, closed_anywhere, prompt_anywhere);
+    if strip && (closed_anywhere || prompt_anywhere) {
+        let notices: Vec<_> = doc
+            .select_matcher(matcher!(NOTICE_SELECTOR))
+            .nodes()
+            .iter()
+            .filter(|el| {
+                text_within(el, NOTICE_REMOVE_MAX_CHARS * 4).is_some_and(|text| {
+                    let t = text.trim();
+                    t.chars().count() <= NOTICE_REMOVE_MAX_CHARS
+                        && (CLOSED.find(t).is_some_and(|m| m.start() == 0)
+                            || OPEN_PROMPT.is_match(t))
+                })
+            })
+            .cloned()
+            .collect();
+        for el in notices {
+            el.remove_from_parent();
+        }
+    }
+    state
+}
+
+fn state_of(doc: &Document, closed_anywhere: bool, prompt_anywhere: bool) -> CommentState {
     if closed_anywhere {
         for el in doc.select_matcher(matcher!(NOTICE_SELECTOR)).nodes() {
             // Only leaf-ish blocks: the notice's own text, not a whole container's.
@@ -219,5 +255,42 @@ mod tests {
             state(&format!("<article><p>{long}</p></article>")),
             CommentState::None
         );
+    }
+
+    #[test]
+    fn comment_notice_rule_keeps_prompts_and_notices_out_of_the_body() {
+        let page = |furniture: &str| {
+            format!(
+                "<html><head><title>Tram depot reopens</title></head><body><article>\
+                 <h1>Tram depot reopens</h1>\
+                 <p>The tram depot on the east side reopened on Monday after a two-year \
+                 rebuild, with room for forty trams, a new workshop and solar panels on \
+                 the roof, the transport authority said.</p>\
+                 <p>Drivers said the new workshop, which can lift two trams at once, \
+                 would cut the time each tram spends out of service for repairs.</p>\
+                 {furniture}</article></body></html>"
+            )
+        };
+        let open = crate::extract::extract(
+            &page("<h3>Leave a Reply</h3><form action=\"/wp-comments-post.php\"><textarea name=\"comment\"></textarea></form>"),
+            "https://news.example/tram",
+        )
+        .unwrap();
+        let closed = crate::extract::extract(
+            &page("<p>Comments are closed.</p>"),
+            "https://news.example/tram",
+        )
+        .unwrap();
+        assert_eq!(open.comments, CommentState::Open);
+        assert_eq!(closed.comments, CommentState::Closed);
+        assert!(!open.text.contains("Leave a Reply"), "{}", open.text);
+        assert!(!closed.text.contains("closed"), "{}", closed.text);
+        assert_eq!(open.text, closed.text);
+        // A longer paragraph that mentions closed comments is article text.
+        let long = "<p>Comments are closed on the authority's own site since March, \
+            a spokesperson said, after a flood of messages about the depot's opening hours \
+            and the noise of the night shift.</p>";
+        let x = crate::extract::extract(&page(long), "https://news.example/tram").unwrap();
+        assert!(x.text.contains("flood of messages"), "{}", x.text);
     }
 }

@@ -48,7 +48,7 @@ pub use comments::CommentState;
 
 /// Version of the extraction rules. Stored with every version, so that an extractor
 /// upgrade can be told apart from an edit of the article.
-pub const EXTRACTOR_VERSION: u32 = 4;
+pub const EXTRACTOR_VERSION: u32 = 5;
 
 /// Errors from extraction.
 #[derive(Debug, thiserror::Error)]
@@ -148,7 +148,7 @@ pub fn extract_with_rules(
             found.remove();
         }
     }
-    let comments = comments::detect(&doc);
+    let comments = comments::detect_and_strip(&doc, rules.on("comment-notice"));
     let canonical_url = first_attr(
         &doc,
         &[
