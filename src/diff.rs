@@ -214,6 +214,17 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
+/// Pushes whole lines, each escaped and wrapped in `<tag>` when there is one.
+fn whole(push: &mut impl FnMut(String, bool), lines: &[&str], tag: Option<&str>) {
+    for l in lines {
+        let html = match tag {
+            Some(t) => format!("<{t}>{}</{t}>", escape_html(l)),
+            None => escape_html(l),
+        };
+        push(html, l.trim().is_empty());
+    }
+}
+
 /// The body of an HTML diff: every line of the new document, with deleted words in
 /// `<del>` and inserted words in `<ins>`, a `<p>` per paragraph and a line break between
 /// sentences. Usable alone (as Atom entry content) or inside [`html_page`].
@@ -227,30 +238,22 @@ pub fn html_fragment(old: &str, new: &str) -> String {
     for op in diff.ops() {
         match *op {
             DiffOp::Equal { old_index, len, .. } => {
-                for l in &old_lines[old_index..old_index + len] {
-                    push(escape_html(l), l.trim().is_empty());
-                }
+                whole(&mut push, &old_lines[old_index..old_index + len], None);
             }
             DiffOp::Delete {
                 old_index, old_len, ..
-            } => {
-                for l in &old_lines[old_index..old_index + old_len] {
-                    push(
-                        format!("<del>{}</del>", escape_html(l)),
-                        l.trim().is_empty(),
-                    );
-                }
-            }
+            } => whole(
+                &mut push,
+                &old_lines[old_index..old_index + old_len],
+                Some("del"),
+            ),
             DiffOp::Insert {
                 new_index, new_len, ..
-            } => {
-                for l in &new_lines[new_index..new_index + new_len] {
-                    push(
-                        format!("<ins>{}</ins>", escape_html(l)),
-                        l.trim().is_empty(),
-                    );
-                }
-            }
+            } => whole(
+                &mut push,
+                &new_lines[new_index..new_index + new_len],
+                Some("ins"),
+            ),
             DiffOp::Replace {
                 old_index,
                 old_len,

@@ -121,6 +121,8 @@ pub struct Poller {
 /// a resembling stored page when the poller holds one, see [`store::bases`]).
 pub struct Prepared {
     raw_sha: store::Sha256,
+    /// Why the body is not a web page ([`guard::not_a_page`]), when it is not.
+    not_a_page: Option<String>,
     work: Option<Work>,
 }
 
@@ -809,7 +811,11 @@ impl Poller {
             store.set_fetch_outcome(fetch_id, "unchanged", None, None)?;
             return Ok(CheckOutcome::NotModified);
         }
-        if let Some(why) = guard::not_a_page(resp.content_type.as_deref(), &resp.body) {
+        let not_a_page = match &prepared {
+            Some(p) => p.not_a_page.clone(),
+            None => guard::not_a_page(resp.content_type.as_deref(), &resp.body),
+        };
+        if let Some(why) = not_a_page {
             let msg = format!("extract failed: {why}");
             tracing::info!(article = %article.url, error = %msg, "not a web page");
             check.error = Some(&msg);
@@ -1005,10 +1011,14 @@ async fn prepare(
                 let raw_sha = store::blob::sha256(&resp.body);
                 // Nothing to prepare for the same raw bytes as last time, or for a body
                 // that is not a web page (the writer reports it).
-                let page = guard::not_a_page(resp.content_type.as_deref(), &resp.body).is_none();
-                let work = (last != Some(raw_sha) && page)
+                let not_a_page = guard::not_a_page(resp.content_type.as_deref(), &resp.body);
+                let work = (last != Some(raw_sha) && not_a_page.is_none())
                     .then(|| Work::of(resp, &drop_selectors, Some(&bases)));
-                Some(Prepared { raw_sha, work })
+                Some(Prepared {
+                    raw_sha,
+                    not_a_page,
+                    work,
+                })
             }
             Err(_) => None,
         };

@@ -213,6 +213,20 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// The publication times of casebook 05's nine entries (CASE.md), in UTC: what the feed
+/// parser gives and what the archived versions record.
+pub const CASE_05_PUBLISHED: [Option<&str>; 9] = [
+    Some("2024-10-01T20:15:04Z"),
+    Some("2024-10-02T01:15:00Z"),
+    Some("2024-10-01T18:15:04Z"),
+    Some("2024-10-02T00:15:04Z"),
+    Some("2024-10-01T20:15:04Z"),
+    Some("2024-10-01T20:15:04Z"),
+    Some("2024-10-01T20:15:04Z"),
+    None,
+    Some("2024-10-01T20:15:04Z"),
+];
+
 /// Reads a fixture file.
 pub fn fixture(rel: &str) -> Vec<u8> {
     std::fs::read(fixtures().join(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
