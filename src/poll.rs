@@ -25,6 +25,7 @@ use crate::diff::{self, Facts};
 use crate::extract::{self, EXTRACTOR_VERSION};
 use crate::guard::{self, Verdict};
 use crate::http::{self, FetchError, FetchRecord, Fetcher, Request, Response, Stage};
+use crate::identity;
 use crate::noise;
 use crate::schedule;
 use crate::snapshot;
@@ -874,6 +875,32 @@ impl Poller {
                 store.set_fetch_outcome(fetch_id, "error", Some("extract"), Some(&msg))?;
                 return Ok(CheckOutcome::Failed(msg));
             }
+        };
+        // One article per story: the fetch's final URL or the page's canonical URL may
+        // show that this article is one already archived under another URL; then it is
+        // merged into that one, and this check continues there.
+        let seen = identity::Seen {
+            requested: &article.url,
+            final_url: &resp.final_url,
+            canonical: extracted.canonical_url.as_deref(),
+            title: extracted.title.as_deref(),
+            text: &extracted.text,
+            at: started,
+        };
+        let merged;
+        let (article, latest) = match identity::settle(store, article.id, &seen)? {
+            Some(into) => {
+                merged = store.article(into)?;
+                check.article_id = into;
+                check.next_check_at = schedule::next_article_check(
+                    merged.first_seen,
+                    started,
+                    interval,
+                    &self.config.recheck,
+                );
+                (&merged, store.latest_version(into)?)
+            }
+            None => (article, latest),
         };
         check.validators = Some(&resp.validators);
         check.raw_sha256 = Some(raw_sha);

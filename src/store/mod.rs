@@ -14,6 +14,8 @@
 pub mod bases;
 pub mod blob;
 pub mod changes;
+pub mod identity;
+mod identity_migrate;
 pub mod outbox;
 
 use std::path::Path;
@@ -61,10 +63,30 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../../migrations/0002_fetching.sql"),
     include_str!("../../migrations/0003_reports.sql"),
     include_str!("../../migrations/0004_delta_blobs.sql"),
+    include_str!("../../migrations/0005_identity.sql"),
 ];
 
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(MIGRATION_FILES.iter().map(|sql| M::up(sql)).collect()));
+/// Migrations whose SQL is followed by a Rust step in the same transaction: by index in
+/// [`MIGRATION_FILES`].
+const MIGRATION_HOOKS: &[(usize, MigrationHook)] = &[(4, identity_migrate::migrate)];
+
+/// A migration's Rust step, run in the migration's transaction after its SQL.
+type MigrationHook = fn(&rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult;
+
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(
+        MIGRATION_FILES
+            .iter()
+            .enumerate()
+            .map(
+                |(i, sql)| match MIGRATION_HOOKS.iter().find(|(n, _)| *n == i) {
+                    Some((_, hook)) => M::up_with_hook(sql, *hook),
+                    None => M::up(sql),
+                },
+            )
+            .collect(),
+    )
+});
 
 /// Hot query: One article by id.
 const SQL_ARTICLE: &str = "SELECT a.*, f.interval_secs, f.url AS feed_url, f.config_url AS feed_config_url FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
@@ -113,6 +135,7 @@ pub const HOT_QUERIES: &[&str] = &[
     SQL_LATEST_VERSION,
     SQL_ENTRY_EXISTS,
     SQL_ARTICLE_BY_URL,
+    identity::SQL_URL_OWNERS,
     SQL_SAVE_CHECK,
     SQL_FETCH_OUTCOME,
     SQL_VERSIONS,
@@ -312,6 +335,9 @@ pub struct ArticleSummary {
     pub title: Option<String>,
     /// URL of the feed that first listed it.
     pub feed_url: Option<String>,
+    /// URLs of every feed that lists it (an article may be in several), the first
+    /// listing one first.
+    pub feeds: Vec<String>,
     /// Number of versions.
     pub versions: u64,
     /// RFC 3339.
@@ -794,8 +820,10 @@ impl Store {
     }
 
     /// Records the entries of a feed poll in one transaction. Entries not seen before are
-    /// inserted, and each one with a link gets an article (created if its URL is new),
-    /// due for its first fetch. Returns the ids of articles created by this call.
+    /// inserted, and each one with a link gets an article: the article already known by
+    /// that URL ([`Store::find_article`]'s rules: tracking parameters, scheme and `www.`
+    /// aside), else a new one due for its first fetch. Returns the ids of articles
+    /// created by this call.
     ///
     /// # Errors
     /// On an SQLite error; nothing of this poll is stored then.
@@ -824,12 +852,18 @@ impl Store {
                 if e.key.is_empty() || exists.exists(params![feed_id, e.key])? {
                     continue;
                 }
+                // An entry whose link is a URL of a known article (with or without
+                // tracking parameters) joins it: one article per story, in many feeds.
                 let article_id = match e.link.as_deref() {
-                    Some(link) => Some(
-                        match find_article
-                            .query_row([link], |r| r.get::<_, i64>(0))
-                            .optional()?
-                        {
+                    Some(link) => {
+                        let key = crate::identity::keys::key(link);
+                        let known = match identity::url_owners(&tx, &key)?.first() {
+                            Some(o) => Some(o.article_id),
+                            None => find_article
+                                .query_row([link], |r| r.get::<_, i64>(0))
+                                .optional()?,
+                        };
+                        let id = match known {
                             Some(id) => id,
                             None => {
                                 insert_article.execute(params![
@@ -844,8 +878,10 @@ impl Store {
                                 created.push(id);
                                 id
                             }
-                        },
-                    ),
+                        };
+                        identity::add_url(&tx, id, &key, identity::UrlKind::Link, &now_s)?;
+                        Some(id)
+                    }
                     None => None,
                 };
                 insert_entry
@@ -949,25 +985,6 @@ impl Store {
             out.extend(page);
             cursor = next;
         }
-    }
-
-    /// Finds an article by id (digits) or by URL.
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`] when nothing matches.
-    pub fn find_article(&self, id_or_url: &str) -> Result<i64> {
-        let found = if let Ok(id) = id_or_url.parse::<i64>() {
-            self.conn
-                .query_row("SELECT id FROM articles WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?
-        } else {
-            self.conn
-                .query_row("SELECT id FROM articles WHERE url = ?1", [id_or_url], |r| {
-                    r.get(0)
-                })
-                .optional()?
-        };
-        found.ok_or_else(|| StoreError::NotFound(format!("article {id_or_url}")))
     }
 
     /// Writes the outcome of an article check in one transaction: the article's check
@@ -1159,7 +1176,11 @@ impl Store {
             "SELECT a.id, a.url, f.url AS feed_url, a.first_seen, a.last_checked, a.last_changed,
                     (SELECT count(*) FROM versions v WHERE v.article_id = a.id) AS n,
                     COALESCE((SELECT v.title FROM versions v WHERE v.article_id = a.id
-                              ORDER BY v.id DESC LIMIT 1), a.entry_title) AS title
+                              ORDER BY v.id DESC LIMIT 1), a.entry_title) AS title,
+                    (SELECT group_concat(f2.url, char(10) ORDER BY f2.id <> a.feed_id, f2.id)
+                       FROM feeds f2 WHERE f2.id = a.feed_id
+                         OR f2.id IN (SELECT e.feed_id FROM entries e WHERE e.article_id = a.id)
+                    ) AS feeds
              FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id ORDER BY a.id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -1168,6 +1189,10 @@ impl Store {
                 url: r.get("url")?,
                 title: r.get("title")?,
                 feed_url: r.get("feed_url")?,
+                feeds: r
+                    .get::<_, Option<String>>("feeds")?
+                    .map(|f| f.lines().map(str::to_string).collect())
+                    .unwrap_or_default(),
                 versions: r.get::<_, i64>("n")? as u64,
                 first_seen: r.get("first_seen")?,
                 last_checked: r.get("last_checked")?,

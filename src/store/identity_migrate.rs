@@ -1,0 +1,190 @@
+//! The Rust step of migration 0005: names every stored article by its URLs and merges
+//! the articles that were one story stored twice, inside the migration's transaction.
+//!
+//! What an archive made before 0005 tells about identity: each article's URL (the feed
+//! link), the links of its feed entries, the targets of its permanent redirects
+//! (`redirected` events) and the canonical URL of each version. The final URL of a
+//! temporary redirect was not stored, so two articles joined only by one (a tracking
+//! redirect without a canonical URL on the page) stay two; they merge at their next
+//! fetch, when [`crate::identity::settle`] sees where the fetch ends.
+
+use rusqlite::{Connection, Transaction, params};
+use rusqlite_migration::HookResult;
+use url::Url;
+
+use super::identity::{UrlKind, add_url, merge_into, url_owners};
+use super::{Store, Version, blob, fmt_time};
+use crate::identity::{keys, same_story};
+
+/// One stored article, as the migration sees it.
+struct Stored {
+    id: i64,
+    url: String,
+    first_seen: String,
+}
+
+/// The migration step (see the module documentation).
+///
+/// # Errors
+/// On an SQLite error; the whole migration is rolled back then.
+pub(crate) fn migrate(tx: &Transaction<'_>) -> HookResult {
+    let conn: &Connection = tx;
+    let at = fmt_time(chrono::Utc::now());
+    let articles: Vec<Stored> = conn
+        .prepare("SELECT id, url, first_seen FROM articles ORDER BY id")?
+        .query_map([], |r| {
+            Ok(Stored {
+                id: r.get(0)?,
+                url: r.get(1)?,
+                first_seen: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for a in &articles {
+        add_url(conn, a.id, &keys::key(&a.url), UrlKind::Link, &a.first_seen)?;
+    }
+    let links: Vec<(i64, String, String)> = conn
+        .prepare(
+            "SELECT article_id, link, first_seen FROM entries
+             WHERE article_id IS NOT NULL AND link IS NOT NULL ORDER BY id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, link, seen) in &links {
+        add_url(conn, *id, &keys::key(link), UrlKind::Link, seen)?;
+    }
+    for a in &articles {
+        let page = final_url(conn, a)?;
+        if let (Some(page), Ok(requested)) = (&page, Url::parse(&a.url))
+            && keys::usable_final(&requested, page)
+        {
+            add_url(conn, a.id, &keys::key_of(page), UrlKind::Final, &at)?;
+        }
+        let page = page.or_else(|| Url::parse(&a.url).ok());
+        note_canonicals(conn, a.id, page.as_ref(), &at)?;
+    }
+    for a in &articles {
+        if let Some(into) = duplicate_of(conn, a.id)? {
+            tracing::info!(article = a.id, into, url = %a.url, "merging a duplicate article");
+            merge_into(conn, a.id, into, &at)?;
+        }
+    }
+    Ok(())
+}
+
+/// Where the article's last permanent redirect led (its `redirected` event), if any.
+fn final_url(conn: &Connection, a: &Stored) -> rusqlite::Result<Option<Url>> {
+    let detail: Option<String> = conn
+        .query_row(
+            "SELECT detail FROM events WHERE article_id = ?1 AND kind = 'redirected'
+             ORDER BY id DESC LIMIT 1",
+            [a.id],
+            |r| r.get(0),
+        )
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    Ok(detail
+        .and_then(|d| d.rsplit(" -> ").next().map(str::to_string))
+        .and_then(|t| Url::parse(t.trim()).ok()))
+}
+
+/// Records the canonical URL of the article's newest version that has one, stable when
+/// the version before had the same one (or none had another).
+fn note_canonicals(
+    conn: &Connection,
+    id: i64,
+    page: Option<&Url>,
+    at: &str,
+) -> rusqlite::Result<()> {
+    let Some(page) = page else {
+        return Ok(());
+    };
+    let canonicals: Vec<String> = conn
+        .prepare(
+            "SELECT canonical_url FROM versions WHERE article_id = ?1
+               AND canonical_url IS NOT NULL ORDER BY id DESC LIMIT 2",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let usable: Vec<String> = canonicals
+        .iter()
+        .map(|c| {
+            keys::usable_canonical(page, c)
+                .map(|u| keys::key_of(&u))
+                .unwrap_or_default()
+        })
+        .collect();
+    let Some(newest) = usable.first().filter(|k| !k.is_empty()) else {
+        return Ok(());
+    };
+    let stable = usable.get(1).is_none_or(|k| k == newest);
+    conn.execute(
+        "UPDATE articles SET canonical_key = ?2, canonical_stable = ?3 WHERE id = ?1",
+        params![id, newest, stable],
+    )?;
+    add_url(conn, id, newest, UrlKind::Canonical, at)
+}
+
+/// The older article that article `id` is a duplicate of, if any: one known by one of
+/// its URLs, when a canonical URL joining them is stable on both sides, and their newest
+/// versions tell the same story ([`same_story`]; an article without versions is joined
+/// by an equal URL only).
+fn duplicate_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
+    let mine: Vec<(String, String)> = conn
+        .prepare("SELECT url, kind FROM article_urls WHERE article_id = ?1")?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if mine.is_empty() {
+        return Ok(None);
+    }
+    let my_stable: bool = conn.query_row(
+        "SELECT canonical_stable FROM articles WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    let my_latest = latest(conn, id)?;
+    for (key, kind) in &mine {
+        let via_canonical_mine = kind == "canonical";
+        for owner in url_owners(conn, key)? {
+            if owner.article_id >= id {
+                continue;
+            }
+            let via_canonical = via_canonical_mine || owner.kind == UrlKind::Canonical;
+            if via_canonical && !(my_stable && owner.canonical_stable) {
+                continue;
+            }
+            let agree = match (&my_latest, latest(conn, owner.article_id)?) {
+                (Some((mv, mt)), Some((ov, ot))) => {
+                    same_story(mv.title.as_deref(), mt, ov.title.as_deref(), &ot)
+                }
+                _ => !via_canonical,
+            };
+            if agree {
+                return Ok(Some(owner.article_id));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// An article's newest version and its text.
+fn latest(conn: &Connection, id: i64) -> rusqlite::Result<Option<(Version, String)>> {
+    let v = conn
+        .prepare_cached(super::SQL_LATEST_VERSION)?
+        .query_row([id], Store::version_from_row);
+    let v = match v {
+        Ok(v) => v,
+        Err(rusqlite::Error::QueryReturnedNoRows) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let hash = hex::decode(&v.text_sha256).unwrap_or_default();
+    let text = match blob::get(conn, &hash) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(super::StoreError::Sqlite(e)) => return Err(e),
+        // A blob that does not read back: no text to compare, so no merge by canonical.
+        Err(_) => String::new(),
+    };
+    Ok(Some((v, text)))
+}
