@@ -1,0 +1,304 @@
+//! Migration 0005 merges the duplicates an older archive holds: a database with the
+//! previous schema (version 4) and one story stored as two articles opens as one
+//! article, its versions in time order and re-labelled, nothing else lost.
+
+mod common;
+
+use common::Workdir;
+use rusqlite::{Connection, params};
+use serde_json::Value;
+use stet::store::blob;
+
+const STORY: &str = "https://news.example/2024/05/council-budget/";
+const TRACKED: &str = "https://news.example/2024/05/council-budget/?utm_source=rss&fbclid=IwAR1";
+
+const T1: &str = "The council voted on Tuesday.\nThe budget grows by 4%.\nSchools get most of it.\nThe mayor welcomed the vote.\n";
+const T2: &str = "The council voted on Tuesday.\nThe budget grows by 5%.\nSchools get most of it.\nThe mayor welcomed the vote.\n";
+const OTHER: &str =
+    "A storm hit the coast.\nRoads were closed.\nThousands lost power.\nRepairs will take days.\n";
+
+/// A database with the schema of migrations 0001 to 0004, as the previous stet left it.
+fn old_database(path: &std::path::Path) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    for sql in [
+        include_str!("../migrations/0001_initial.sql"),
+        include_str!("../migrations/0002_fetching.sql"),
+        include_str!("../migrations/0003_reports.sql"),
+        include_str!("../migrations/0004_delta_blobs.sql"),
+    ] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", 4).unwrap();
+    conn
+}
+
+fn feed(conn: &Connection, url: &str) -> i64 {
+    conn.execute(
+        "INSERT INTO feeds (url, config_url, interval_secs) VALUES (?1, ?1, 1800)",
+        [url],
+    )
+    .unwrap();
+    conn.last_insert_rowid()
+}
+
+fn article(conn: &Connection, url: &str, feed_id: i64, first_seen: &str) -> i64 {
+    conn.execute(
+        "INSERT INTO articles (url, feed_id, first_seen, next_check_at) VALUES (?1, ?2, ?3, ?3)",
+        params![url, feed_id, first_seen],
+    )
+    .unwrap();
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO entries (feed_id, entry_key, article_id, link, first_seen)
+         VALUES (?1, ?2, ?3, ?2, ?4)",
+        params![feed_id, url, id, first_seen],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO fetches (url, feed_id, article_id, started_at, status, bytes, duration_ms, outcome)
+         VALUES (?1, ?2, ?3, ?4, 200, 100, 5, 'new_version')",
+        params![url, feed_id, id, first_seen],
+    )
+    .unwrap();
+    id
+}
+
+/// Stores a version as the previous stet did: blobs, hashes over title and text.
+fn version(
+    conn: &Connection,
+    article_id: i64,
+    at: &str,
+    title: &str,
+    text: &str,
+    canonical: Option<&str>,
+    changes: &str,
+) -> i64 {
+    let raw = blob::put(conn, format!("<html>{title} {text} {at}</html>").as_bytes()).unwrap();
+    let html = blob::put(conn, format!("<p>{text}</p>").as_bytes()).unwrap();
+    let txt = blob::put(conn, text.as_bytes()).unwrap();
+    let content = blob::sha256(format!("{title}\n{text}").as_bytes());
+    let body = blob::sha256(text.as_bytes());
+    conn.execute(
+        "INSERT INTO versions (article_id, fetched_at, content_sha256, body_sha256, raw_sha256,
+           html_sha256, text_sha256, title, canonical_url, comments, changes, extractor_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10, 5)",
+        params![
+            article_id,
+            at,
+            &content[..],
+            &body[..],
+            &raw[..],
+            &html[..],
+            &txt[..],
+            title,
+            canonical,
+            changes
+        ],
+    )
+    .unwrap();
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "UPDATE articles SET last_changed = ?2, last_checked = ?2 WHERE id = ?1",
+        params![article_id, at],
+    )
+    .unwrap();
+    id
+}
+
+fn ids(v: &Value) -> Vec<i64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn duplicates_stored_by_an_older_stet_merge_when_the_database_opens() {
+    let w = Workdir::new("");
+    let path = w.dir.path().join("stet.db");
+    {
+        let conn = old_database(&path);
+        let fa = feed(&conn, "https://news.example/feed.xml");
+        let fb = feed(&conn, "https://aggregator.example/rss");
+        // The story, from feed A directly and from feed B with tracking parameters.
+        let a = article(&conn, STORY, fa, "2024-05-01T10:00:00Z");
+        let b = article(&conn, TRACKED, fb, "2024-05-01T10:30:00Z");
+        // Two different stories whose pages name the home page as canonical URL.
+        let c = article(
+            &conn,
+            "https://news.example/2024/05/storm/",
+            fa,
+            "2024-05-01T10:00:00Z",
+        );
+        let d = article(
+            &conn,
+            "https://news.example/2024/05/fire/",
+            fa,
+            "2024-05-01T10:00:00Z",
+        );
+        let home = Some("https://news.example/");
+        let v1 = version(
+            &conn,
+            a,
+            "2024-05-01T10:00:05Z",
+            "Budget",
+            T1,
+            Some(STORY),
+            r#"["new"]"#,
+        );
+        let v2 = version(
+            &conn,
+            b,
+            "2024-05-01T10:30:05Z",
+            "Budget passes",
+            T1,
+            Some(STORY),
+            r#"["new"]"#,
+        );
+        let v3 = version(
+            &conn,
+            a,
+            "2024-05-01T12:00:05Z",
+            "Budget",
+            T2,
+            Some(STORY),
+            r#"["body"]"#,
+        );
+        // B saw the same edit later: the same content as v3, a duplicate once merged.
+        let v4 = version(
+            &conn,
+            b,
+            "2024-05-01T12:30:05Z",
+            "Budget",
+            T2,
+            Some(STORY),
+            r#"["title","body"]"#,
+        );
+        version(
+            &conn,
+            c,
+            "2024-05-01T10:00:06Z",
+            "Storm",
+            OTHER,
+            home,
+            r#"["new"]"#,
+        );
+        version(
+            &conn,
+            d,
+            "2024-05-01T10:00:07Z",
+            "Fire",
+            &OTHER.replace("storm", "fire"),
+            home,
+            r#"["new"]"#,
+        );
+        conn.execute(
+            "INSERT INTO events (article_id, feed_id, at, kind, detail)
+             VALUES (?1, ?2, '2024-05-01T11:00:00Z', 'extraction_failed', 'collapsed')",
+            params![b, fb],
+        )
+        .unwrap();
+        let payload = serde_json::json!({"id": format!("version:{v4}"), "article_id": b, "article_url": TRACKED});
+        conn.execute(
+            "INSERT INTO outbox (notifier, change_id, payload, created_at, next_attempt_at)
+             VALUES ('hook', ?1, ?2, '2024-05-01T12:30:06Z', '2024-05-01T12:30:06Z')",
+            params![format!("version:{v4}"), payload.to_string()],
+        )
+        .unwrap();
+        assert_eq!((v1, v2, v3, v4), (1, 2, 3, 4));
+    }
+
+    let store = stet::store::Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 5);
+    store.close();
+
+    let list = w.json(&["articles", "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 3, "{list:#?}");
+    let merged = &list[0];
+    assert_eq!(merged["id"], 1);
+    assert_eq!(merged["url"], STORY);
+    assert_eq!(
+        merged["feeds"],
+        serde_json::json!([
+            "https://news.example/feed.xml",
+            "https://aggregator.example/rss"
+        ])
+    );
+    assert_eq!(merged["first_seen"], "2024-05-01T10:00:00Z");
+    assert_eq!(merged["last_changed"], "2024-05-01T12:00:05Z");
+    assert_eq!(list[1]["url"], "https://news.example/2024/05/storm/");
+    assert_eq!(list[2]["url"], "https://news.example/2024/05/fire/");
+
+    // Versions in time order, re-labelled along the one history: v2 changed the title,
+    // v3 changed it back and edited the body, v4 (the same content as v3) is gone.
+    let versions = w.json(&["versions", "1", "--json"]);
+    assert_eq!(ids(&versions), [1, 2, 3]);
+    let kinds: Vec<Value> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["changes"].clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            serde_json::json!(["new"]),
+            serde_json::json!(["title"]),
+            serde_json::json!(["title", "body"])
+        ]
+    );
+    let times: Vec<&str> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["fetched_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2024-05-01T10:00:05Z",
+            "2024-05-01T10:30:05Z",
+            "2024-05-01T12:00:05Z"
+        ]
+    );
+    // Every way to name the story finds it, the old id too.
+    for arg in [
+        "2",
+        STORY,
+        TRACKED,
+        "http://www.news.example/2024/05/council-budget/",
+    ] {
+        assert_eq!(w.json(&["versions", arg, "--json"]), versions, "{arg}");
+    }
+
+    // Nothing else lost: entries, fetches, events and pending notifications follow.
+    let conn = Connection::open(&path).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT count(*) FROM entries WHERE article_id = 1"),
+        2
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM fetches WHERE article_id = 1"),
+        2
+    );
+    assert_eq!(count("SELECT count(*) FROM events WHERE article_id = 1"), 1);
+    assert_eq!(count("SELECT count(*) FROM articles WHERE id = 2"), 0);
+    let payload: String = conn
+        .query_row("SELECT payload FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    let payload: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["article_id"], 1);
+    assert_eq!(payload["article_url"], STORY);
+    // The two stories that only shared a home-page canonical keep their own versions.
+    assert_eq!(
+        count("SELECT count(*) FROM versions WHERE article_id = 3"),
+        1
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM versions WHERE article_id = 4"),
+        1
+    );
+}
