@@ -133,7 +133,7 @@ fn a_link_with_tracking_parameters_in_the_feed_joins_the_known_article() {
         ),
     );
     let feed_a = server.url("/a.xml");
-    let w = Workdir::new(&feeds_config(&[feed_a.clone()]));
+    let w = Workdir::new(&feeds_config(std::slice::from_ref(&feed_a)));
     w.ok(&["poll"]);
     let w2 = std::fs::read_to_string(w.config()).unwrap() + &feeds_config(&[server.url("/c.xml")]);
     std::fs::write(w.config(), w2).unwrap();
