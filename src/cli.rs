@@ -77,7 +77,8 @@ pub enum Command {
     },
     /// List the versions of an article, oldest first.
     Versions {
-        /// Article id or URL.
+        /// Article id, or any of its URLs (a feed's link, the URL a fetch ended at, the
+        /// canonical URL; tracking parameters, scheme and `www.` do not matter).
         article: String,
         /// Print a JSON array.
         #[arg(long)]
@@ -95,7 +96,7 @@ pub enum Command {
     /// extractor, without refetching (after an upgrade, or a change of noise controls).
     #[command(group = clap::ArgGroup::new("which").required(true).args(["article", "all"]))]
     Reextract {
-        /// Only this article (id or URL).
+        /// Only this article (id or any of its URLs).
         #[arg(long)]
         article: Option<String>,
         /// Every article with a version made by another extractor version.
@@ -129,7 +130,7 @@ pub enum Command {
     },
     /// Diff the last two versions of an article (one argument) or two versions (two ids).
     Diff {
-        /// An article id or URL, or the older version id when NEW is given.
+        /// An article id or any of its URLs, or the older version id when NEW is given.
         first: String,
         /// The newer version id.
         new: Option<i64>,
