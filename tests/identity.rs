@@ -120,6 +120,27 @@ fn a_story_linked_through_a_tracking_redirect_is_one_article_in_both_feeds() {
     assert_eq!(list.len(), 1, "{list:#?}");
     assert_eq!(list[0]["versions"], 1);
     assert_eq!(list[0]["id"], id);
+
+    // An edit is one change of the one article, listed under either feed.
+    let canonical = server.url("/2024/05/council-budget");
+    let edited = page(
+        "Council passes the budget",
+        "the new budget",
+        Some(&canonical),
+    );
+    server.set(STORY, Route::html(edited.clone()));
+    server.set(TRACKED, Route::html(edited));
+    w.ok(&["poll", "--all"]);
+    let list = articles(&w);
+    assert_eq!(list.len(), 1, "{list:#?}");
+    assert_eq!(list[0]["versions"], 2);
+    for feed in [&feed_a, &feed_b] {
+        let changes = w.json(&["changes", "--feed", feed, "--json"]);
+        let changes = changes.as_array().unwrap();
+        assert_eq!(changes.len(), 1, "{feed}: {changes:#?}");
+        assert_eq!(changes[0]["article_id"], id);
+        assert_eq!(changes[0]["kinds"], serde_json::json!(["body"]));
+    }
 }
 
 #[test]

@@ -10,7 +10,8 @@ use super::{Result, Store, Version, fmt_time};
 pub struct ChangeFilter {
     /// Only changes at or after this time.
     pub since: Option<DateTime<Utc>>,
-    /// Only articles first listed by the feed with this URL.
+    /// Only articles listed by the feed with this URL (first or not: an article may be
+    /// in several feeds), and that feed's own events.
     pub feed_url: Option<String>,
     /// Only versions whose change kinds include this one (`body`, `title`, ...).
     pub kind: Option<String>,
@@ -52,7 +53,10 @@ impl Store {
              LEFT JOIN feeds f ON f.id = a.feed_id
              WHERE v.reported = 1 AND v.changes <> '[\"new\"]'
                AND (?1 IS NULL OR v.fetched_at >= ?1)
-               AND (?2 IS NULL OR f.url = ?2 OR f.config_url = ?2)
+               AND (?2 IS NULL OR f.url = ?2 OR f.config_url = ?2
+                    OR EXISTS (SELECT 1 FROM entries en JOIN feeds fe ON fe.id = en.feed_id
+                               WHERE en.article_id = v.article_id
+                                 AND (fe.url = ?2 OR fe.config_url = ?2)))
                AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(v.changes) WHERE value = ?3))
                AND (?5 IS NULL OR v.id > ?5) AND (?6 IS NULL OR v.id <= ?6)
              ORDER BY v.id DESC LIMIT ?4",
@@ -131,7 +135,10 @@ impl Store {
              FROM events e LEFT JOIN articles a ON a.id = e.article_id
              LEFT JOIN feeds f ON f.id = e.feed_id
              WHERE (?1 IS NULL OR e.at >= ?1)
-               AND (?2 IS NULL OR f.url = ?2 OR f.config_url = ?2)
+               AND (?2 IS NULL OR f.url = ?2 OR f.config_url = ?2
+                    OR EXISTS (SELECT 1 FROM entries en JOIN feeds fe ON fe.id = en.feed_id
+                               WHERE en.article_id = e.article_id
+                                 AND (fe.url = ?2 OR fe.config_url = ?2)))
                AND (?3 IS NULL OR e.kind = ?3)
                AND (?5 IS NULL OR e.id > ?5) AND (?6 IS NULL OR e.id <= ?6)
              ORDER BY e.id DESC LIMIT ?4",
