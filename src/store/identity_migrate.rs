@@ -144,7 +144,8 @@ fn duplicate_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
         [id],
         |r| r.get(0),
     )?;
-    let my_latest = latest(conn, id)?;
+    // Read only when there is an older article to compare with (most have none).
+    let mut my_latest: Option<Option<(Version, String)>> = None;
     for (key, kind) in &mine {
         let via_canonical_mine = kind == "canonical";
         for owner in url_owners(conn, key)? {
@@ -155,7 +156,11 @@ fn duplicate_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
             if via_canonical && !(my_stable && owner.canonical_stable) {
                 continue;
             }
-            let agree = match (&my_latest, latest(conn, owner.article_id)?) {
+            if my_latest.is_none() {
+                my_latest = Some(latest(conn, id)?);
+            }
+            let mine_now = my_latest.as_ref().and_then(Option::as_ref);
+            let agree = match (mine_now, latest(conn, owner.article_id)?) {
                 (Some((mv, mt)), Some((ov, ot))) => {
                     same_story(mv.title.as_deref(), mt, ov.title.as_deref(), &ot)
                 }
