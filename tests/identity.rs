@@ -273,3 +273,43 @@ fn a_stable_canonical_on_the_same_site_joins_the_same_story_under_two_paths() {
     let by_print = w.json(&["versions", &server.url("/print/council-budget"), "--json"]);
     assert_eq!(by_print[0]["article_id"], list[0]["id"]);
 }
+
+#[test]
+fn a_canonical_that_changes_between_fetches_merges_nothing() {
+    let server = TestServer::start();
+    let story = |canonical: &str| {
+        page(
+            "Council passes the budget",
+            "the budget",
+            Some(&server.url(canonical)),
+        )
+    };
+    server.set("/x/budget", Route::html(story("/c?edition=1")));
+    server.set(
+        "/a.xml",
+        Route::ok(
+            "application/rss+xml",
+            rss(&[("Budget", &server.url("/x/budget"), "a-1")]),
+        ),
+    );
+    let w = Workdir::new(&feeds_config(&[server.url("/a.xml")]));
+    w.ok(&["poll"]);
+    // The next fetch declares another canonical URL: the article's canonical is unstable.
+    server.set("/x/budget", Route::html(story("/c?edition=2")));
+    w.ok(&["poll", "--all"]);
+    // A second path of the same story declares that canonical too: not enough to merge.
+    server.set("/y/budget", Route::html(story("/c?edition=2")));
+    server.set(
+        "/b.xml",
+        Route::ok(
+            "application/rss+xml",
+            rss(&[("Budget", &server.url("/y/budget"), "b-1")]),
+        ),
+    );
+    let config =
+        std::fs::read_to_string(w.config()).unwrap() + &feeds_config(&[server.url("/b.xml")]);
+    std::fs::write(w.config(), config).unwrap();
+    w.ok(&["poll"]);
+    let list = articles(&w);
+    assert_eq!(list.len(), 2, "{list:#?}");
+}
