@@ -247,6 +247,10 @@ pub(crate) fn merge_into(
          FROM articles AS g WHERE k.id = ?1 AND g.id = ?2",
         params![keep, gone],
     )?;
+    let moved: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM versions WHERE article_id = ?1 ORDER BY id")?
+        .query_map([gone], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     for table in ["versions", "entries", "fetches", "events"] {
         conn.execute(
             &format!("UPDATE {table} SET article_id = ?1 WHERE article_id = ?2"),
@@ -280,37 +284,49 @@ pub(crate) fn merge_into(
         params![gone, keep, at],
     )?;
     conn.execute("DELETE FROM articles WHERE id = ?1", [gone])?;
-    relabel(conn, keep)
+    relabel(conn, keep, &moved)
 }
 
-/// Re-labels an article's versions in order (by id, the order `stet versions` lists):
-/// the first is `new`, each next one gets the kinds of change from the one before it
-/// ([`diff::change_kinds`]). A version whose content equals the one before it (the same
-/// page fetched under two URLs) is dropped, as one article would never have stored it;
-/// its fetch stays in the fetch log and its blobs stay stored. The article's
+/// Re-labels an article's versions after the versions `moved` (ids, in order) joined it
+/// from a merged article, in order (by id, the order `stet versions` lists): a version
+/// whose version before changed gets the kinds of change from its new one
+/// ([`diff::change_kinds`]; the first is `new`). A moved version whose content equals
+/// the one before it (the same page fetched under two URLs) is dropped, as one article
+/// would never have stored it; its fetch stays in the fetch log and its blobs stay
+/// stored. Versions whose predecessor did not change keep their labels. The article's
 /// `last_changed` follows its newest version.
 ///
 /// # Errors
 /// On an SQLite error.
-pub(crate) fn relabel(conn: &Connection, article_id: i64) -> rusqlite::Result<()> {
+pub(crate) fn relabel(conn: &Connection, article_id: i64, moved: &[i64]) -> rusqlite::Result<()> {
     let versions: Vec<Version> = {
         let mut stmt = conn.prepare_cached(super::SQL_VERSIONS)?;
         let rows = stmt.query_map([article_id], Store::version_from_row)?;
         rows.collect::<rusqlite::Result<_>>()?
     };
+    let was_moved = |id: i64| moved.binary_search(&id).is_ok();
+    // The version before each one in its own article, before the merge.
+    let (mut last_own, mut last_moved): (Option<i64>, Option<i64>) = (None, None);
     let mut prev: Option<&Version> = None;
     for v in &versions {
-        if prev.is_some_and(|p| p.content_sha256 == v.content_sha256) {
+        let own_prev = if was_moved(v.id) {
+            last_moved.replace(v.id)
+        } else {
+            last_own.replace(v.id)
+        };
+        if was_moved(v.id) && prev.is_some_and(|p| p.content_sha256 == v.content_sha256) {
             conn.execute("DELETE FROM versions WHERE id = ?1", [v.id])?;
             continue;
         }
-        let kinds = diff::change_kinds(prev.map(Facts::from).as_ref(), &Facts::from(v));
-        if kinds != v.changes {
-            let json = serde_json::to_string(&kinds).expect("change kinds serialize");
-            conn.execute(
-                "UPDATE versions SET changes = ?2 WHERE id = ?1",
-                params![v.id, json],
-            )?;
+        if prev.map(|p| p.id) != own_prev {
+            let kinds = diff::change_kinds(prev.map(Facts::from).as_ref(), &Facts::from(v));
+            if kinds != v.changes {
+                let json = serde_json::to_string(&kinds).expect("change kinds serialize");
+                conn.execute(
+                    "UPDATE versions SET changes = ?2 WHERE id = ?1",
+                    params![v.id, json],
+                )?;
+            }
         }
         prev = Some(v);
     }

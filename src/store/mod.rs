@@ -1416,4 +1416,6 @@ pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
 #[cfg(test)]
 mod delta_tests;
 #[cfg(test)]
+mod identity_tests;
+#[cfg(test)]
 mod tests;
