@@ -63,10 +63,9 @@ pub(super) const SQL_URL_OWNERS: &str = "SELECT u.article_id, u.kind, a.canonica
 /// Adds `key` as a URL of `article_id`; a URL already known keeps the stronger kind.
 const SQL_ADD_URL: &str = "INSERT INTO article_urls (url, article_id, kind, first_seen)
              VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (url, article_id) DO UPDATE SET kind = CASE
-               WHEN (CASE excluded.kind WHEN 'final' THEN 0 WHEN 'canonical' THEN 1 ELSE 2 END)
-                  < (CASE kind WHEN 'final' THEN 0 WHEN 'canonical' THEN 1 ELSE 2 END)
-               THEN excluded.kind ELSE kind END";
+             ON CONFLICT (url, article_id) DO UPDATE SET kind = excluded.kind
+               WHERE (CASE excluded.kind WHEN 'final' THEN 0 WHEN 'canonical' THEN 1 ELSE 2 END)
+                   < (CASE kind WHEN 'final' THEN 0 WHEN 'canonical' THEN 1 ELSE 2 END)";
 
 pub(super) fn url_owners(conn: &Connection, key: &str) -> rusqlite::Result<Vec<UrlOwner>> {
     let mut stmt = conn.prepare_cached(SQL_URL_OWNERS)?;
@@ -165,13 +164,17 @@ impl Store {
         let Some(key) = key else {
             return Ok(false);
         };
-        let tx = self.conn.savepoint()?;
-        let prev: Option<String> = tx.query_row(
-            "SELECT canonical_key FROM articles WHERE id = ?1",
+        let (prev, was_stable): (Option<String>, bool) = self.conn.query_row(
+            "SELECT canonical_key, canonical_stable FROM articles WHERE id = ?1",
             [article_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        if prev.as_deref() == Some(key) && was_stable {
+            // As at the fetch before (the usual re-check): nothing to write.
+            return Ok(true);
+        }
         let stable = prev.as_deref().is_none_or(|p| p == key);
+        let tx = self.conn.savepoint()?;
         tx.execute(
             "UPDATE articles SET canonical_key = ?2, canonical_stable = ?3 WHERE id = ?1",
             params![article_id, key, stable],
@@ -260,10 +263,9 @@ pub(crate) fn merge_into(
     conn.execute(
         "INSERT INTO article_urls (url, article_id, kind, first_seen)
          SELECT url, ?1, kind, first_seen FROM article_urls WHERE article_id = ?2
-         ON CONFLICT (url, article_id) DO UPDATE SET kind = CASE
-           WHEN (CASE excluded.kind WHEN 'final' THEN 0 WHEN 'canonical' THEN 1 ELSE 2 END)
-              < (CASE kind WHEN 'final' THEN 0 WHEN 'canonical' THEN 1 ELSE 2 END)
-           THEN excluded.kind ELSE kind END",
+         ON CONFLICT (url, article_id) DO UPDATE SET kind = excluded.kind
+           WHERE (CASE excluded.kind WHEN 'final' THEN 0 WHEN 'canonical' THEN 1 ELSE 2 END)
+               < (CASE kind WHEN 'final' THEN 0 WHEN 'canonical' THEN 1 ELSE 2 END)",
         params![keep, gone],
     )?;
     conn.execute("DELETE FROM article_urls WHERE article_id = ?1", [gone])?;
