@@ -141,6 +141,16 @@ fn a_story_linked_through_a_tracking_redirect_is_one_article_in_both_feeds() {
         assert_eq!(changes[0]["article_id"], id);
         assert_eq!(changes[0]["kinds"], serde_json::json!(["body"]));
     }
+    // The other commands that take ARTICLE accept its URLs too.
+    let by_id = w.ok(&["diff", &id.to_string()]);
+    assert!(by_id.contains("the new budget"), "{by_id}");
+    assert_eq!(w.ok(&["diff", &server.url(TRACKED)]), by_id);
+    assert_eq!(w.ok(&["diff", &server.url("/r/x7")]), by_id);
+    w.ok(&[
+        "reextract",
+        "--article",
+        &server.url("/2024/05/council-budget"),
+    ]);
 }
 
 #[test]
