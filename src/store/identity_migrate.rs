@@ -6,7 +6,8 @@
 //! (`redirected` events) and the canonical URL of each version. The final URL of a
 //! temporary redirect was not stored, so two articles joined only by one (a tracking
 //! redirect without a canonical URL on the page) stay two; they merge at their next
-//! fetch, when [`crate::identity::settle`] sees where the fetch ends.
+//! check, when [`crate::identity::settle`] sees where the fetch ends (the validators of
+//! such articles are dropped, so that this check reads the page in full).
 
 use rusqlite::{Connection, Transaction, params};
 use rusqlite_migration::HookResult;
@@ -69,6 +70,16 @@ pub(crate) fn migrate(tx: &Transaction<'_>) -> HookResult {
             merge_into(conn, a.id, into, &at)?;
         }
     }
+    // Where a fetch of a still re-checked article ends is unknown: its next check reads
+    // the page in full once (no validators, no raw-bytes shortcut), so that
+    // `identity::settle` sees its final URL and merges what this step could not. The
+    // content is compared as always: an unchanged page makes no version.
+    conn.execute(
+        "UPDATE articles SET etag = NULL, last_modified = NULL, last_raw_sha256 = NULL
+         WHERE next_check_at IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM article_urls u WHERE u.article_id = articles.id AND u.kind = 'final')",
+        [],
+    )?;
     Ok(())
 }
 
