@@ -137,9 +137,11 @@ fn serve(
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
                 head.push_str("\r\n");
-                let ok = out.write_all(head.as_bytes()).is_ok() && out.write_all(&body).is_ok();
+                // The request ends here for the count: once the response is on the wire the
+                // client may open its next request before this thread runs again, so a
+                // decrement after the write would see two requests that never overlapped.
                 in_flight.fetch_sub(1, Ordering::SeqCst);
-                ok
+                out.write_all(head.as_bytes()).is_ok() && out.write_all(&body).is_ok()
             }
             Reply::Endless {
                 headers,
