@@ -6,6 +6,8 @@
 //! [`crate::text`]). An edited sentence therefore shows as one changed line; a re-wrapped
 //! paragraph shows nothing. Diffing is done by the `similar` crate (Myers' algorithm).
 
+#[cfg(test)]
+mod format_tests;
 mod lines;
 mod words;
 
@@ -225,7 +227,8 @@ fn op_lines(
     }
 }
 
-/// A word-level diff: changed lines, with one line of context, where deleted and inserted
+/// A word-level diff: changed lines, with one sentence of context (blank lines between
+/// paragraphs are kept inside a passage but are no context), where deleted and inserted
 /// words are marked inline (metadata fields and rewritten passages as whole lines, see
 /// [`op_lines`]). Hunks are separated by a `...` line. Empty when equal.
 pub fn word(old: &str, new: &str, marks: Marks) -> String {
@@ -241,7 +244,7 @@ pub fn word(old: &str, new: &str, marks: Marks) -> String {
     };
     let (a, b) = (Doc::new(old), Doc::new(new));
     let mut out = String::new();
-    for (i, group) in similar::group_diff_ops(lines::ops(&a, &b), 1)
+    for (i, group) in lines::passages(lines::ops(&a, &b), &b, 1)
         .iter()
         .enumerate()
     {
@@ -313,13 +316,13 @@ pub fn html_fragment(old: &str, new: &str) -> String {
     )
 }
 
-/// Only the changed passages of an HTML diff, each with `context` lines (sentences)
-/// around it, marked as in [`html_fragment`]; passages are separated by a `<p>…</p>`.
+/// Only the changed passages of an HTML diff, each with `context` sentences around it
+/// (blank lines are no context), marked as in [`html_fragment`]; passages are separated by a `<p>…</p>`.
 /// This is what an Atom entry or a notification shows: what changed, not the whole
 /// article. Empty when equal.
 pub fn html_passages(old: &str, new: &str, context: usize) -> String {
     let (a, b) = (Doc::new(old), Doc::new(new));
-    similar::group_diff_ops(lines::ops(&a, &b), context)
+    lines::passages(lines::ops(&a, &b), &b, context)
         .iter()
         .map(|group| {
             paragraphs(

@@ -267,4 +267,71 @@ mod tests {
             "line one\n\nline two"
         );
     }
+
+    #[test]
+    fn abbreviations_initials_decimals_and_ellipses_end_no_sentence() {
+        let en = Some("en-US");
+        assert_eq!(
+            sentences(
+                "Mr. Trump met Rep. Jane Doe in the U.S. Capitol on Oct. 3. They spoke.",
+                en
+            ),
+            [
+                "Mr. Trump met Rep. Jane Doe in the U.S. Capitol on Oct. 3.",
+                "They spoke."
+            ]
+        );
+        assert_eq!(
+            sentences(
+                "J. R. R. Tolkien wrote it. Sales grew 3.5 percent... Then they fell. \"Why?\" she asked.",
+                en
+            ),
+            [
+                "J. R. R. Tolkien wrote it.",
+                "Sales grew 3.5 percent...",
+                "Then they fell.",
+                "\"Why?\" she asked."
+            ]
+        );
+        // German ordinals and abbreviations, by the page's language.
+        assert_eq!(
+            sentences(
+                "Er kam am 3. Oktober. Er ging z. B. nach Hause.",
+                Some("de")
+            ),
+            ["Er kam am 3. Oktober.", "Er ging z. B. nach Hause."]
+        );
+        // Japanese ends sentences at the ideographic full stop.
+        assert_eq!(
+            sentences("市は発表した。灯台は五十年ぶりとなる。", Some("ja")),
+            ["市は発表した。", "灯台は五十年ぶりとなる。"]
+        );
+    }
+
+    #[test]
+    fn a_two_sentence_correction_is_two_lines() {
+        let text = html_to_text(
+            "<p>Correction: An earlier version of this article gave the wrong date for the \
+             meeting with Rep. Jane Doe, which was on Oct. 3. It also misspelled the name of \
+             J. R. R. Tolkien.</p>",
+            Some("en"),
+        );
+        assert_eq!(text.lines().count(), 2, "{text}");
+    }
+
+    #[test]
+    fn cjk_line_breaks_are_no_space() {
+        assert_eq!(collapse_ws("白い灯\n      台を"), "白い灯台を");
+        assert_eq!(collapse_ws("建物で、\r\n高さは"), "建物で、高さは");
+        // Between CJK and Latin, or without a line break, a run is one space.
+        assert_eq!(
+            collapse_ws("ツアー Open\n   Lighthouse Days も"),
+            "ツアー Open Lighthouse Days も"
+        );
+        assert_eq!(collapse_ws("見学ツアー\nOpen"), "見学ツアー Open");
+        assert_eq!(collapse_ws("灯台 を"), "灯台 を");
+        // Korean separates words with spaces: a line break stays one.
+        assert_eq!(collapse_ws("서울\n시장"), "서울 시장");
+        assert_eq!(collapse_ws("  a \u{a0} b\n\tc  "), "a b c");
+    }
 }

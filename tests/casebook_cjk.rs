@@ -174,3 +174,36 @@ fn case_26_rewrapped_cjk_is_no_edit_and_one_character_edits_stay_small() {
     assert_eq!(changes.as_array().unwrap().len(), 1, "{changes}");
     assert_eq!(changes[0]["summary"], "body: +2 -2 sentences");
 }
+
+#[test]
+fn case_26_an_upgrade_of_the_normalization_is_no_edit() {
+    let server = TestServer::start();
+    let feed = String::from_utf8(page("feed.xml"))
+        .unwrap()
+        .replace("https://shinpo.example.com", &server.base);
+    server.set("/feed.xml", Route::ok("application/rss+xml", feed));
+    let w = Workdir::new(&format!(
+        "[[feed]]\nurl = \"{}\"\n",
+        server.url("/feed.xml")
+    ));
+    let url = server.url(ARTICLE);
+    server.set(ARTICLE, Route::html(page("v1.html")));
+    w.ok(&["poll", "--all"]);
+    // As extractor 5 stored it: other hashes (a space where the source broke a line,
+    // sentences cut by UAX #29) and the title with the site name.
+    let conn = rusqlite::Connection::open(w.dir.path().join("stet.db")).unwrap();
+    conn.execute(
+        "UPDATE versions SET extractor_version = 5, \
+           title = '港の灯台、五十年ぶりに一般公開へ｜みなと新報', \
+           content_sha256 = zeroblob(32), body_sha256 = zeroblob(32)",
+        [],
+    )
+    .unwrap();
+    server.set(ARTICLE, Route::html(page("v2.html")));
+    w.ok(&["poll", "--all"]);
+    let v = versions(&w, &url);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0]["title"], "港の灯台、五十年ぶりに一般公開へ");
+    assert_eq!(v[0]["extractor_version"], stet::extract::EXTRACTOR_VERSION);
+    assert_eq!(w.json(&["changes", "--json"]), serde_json::json!([]));
+}

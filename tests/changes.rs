@@ -214,6 +214,21 @@ fn atom_feed_of_changes_is_valid_and_stable() {
         .unwrap();
     assert!(content.contains("<del>2,500</del>"), "{content}");
     assert!(content.contains("<ins>around 2,000</ins>"), "{content}");
+    // The changed passage and a sentence around it, not the whole article.
+    assert!(
+        content.contains("<p>Through its Project Gunrunner and Operation Fast and Furious,"),
+        "{content}"
+    );
+    assert!(
+        content.contains("<br>\nThe alarm was raised only when Kalashnikovs"),
+        "{content}"
+    );
+    for far in [
+        "A recent scandal caused",
+        "In December 2020 Mexico’s president",
+    ] {
+        assert!(!content.contains(far), "{far} in {content}");
+    }
 }
 
 #[test]
@@ -332,6 +347,13 @@ fn webhook_failing_twice_is_delivered_exactly_once() {
             .as_str()
             .unwrap()
             .contains("+Between 2006 and 2011, around 2,000")
+    );
+    assert!(
+        !payload["diff"]
+            .as_str()
+            .unwrap()
+            .contains("In December 2020 Mexico’s president"),
+        "the whole article in the payload"
     );
     assert_eq!(posts[2].headers["content-type"], "application/json");
     let outbox = db_query(

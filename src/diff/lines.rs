@@ -53,3 +53,61 @@ pub fn ops(old: &Doc<'_>, new: &Doc<'_>) -> Vec<DiffOp> {
 pub fn changed(ops: &[DiffOp]) -> bool {
     ops.iter().any(|op| !matches!(op, DiffOp::Equal { .. }))
 }
+
+/// The changed passages of a line diff, each with `context` sentences of the new
+/// document around it: as `similar`'s grouping, but a blank line (a paragraph break)
+/// neither counts as context nor begins or ends a passage.
+pub fn passages(ops: Vec<DiffOp>, new: &Doc<'_>, context: usize) -> Vec<Vec<DiffOp>> {
+    let blank = |i: usize| new.lines[i].trim().is_empty();
+    let mut groups = similar::group_diff_ops(ops, 2 * context);
+    for group in &mut groups {
+        if let Some(&DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        }) = group.first()
+        {
+            // Keep the last `context` sentences, without the blank lines before them.
+            let mut start = new_index + len;
+            let mut kept = 0;
+            while start > new_index && kept < context {
+                start -= 1;
+                kept += usize::from(!blank(start));
+            }
+            while start < new_index + len && blank(start) {
+                start += 1;
+            }
+            let skip = start - new_index;
+            group[0] = DiffOp::Equal {
+                old_index: old_index + skip,
+                new_index: start,
+                len: len - skip,
+            };
+        }
+        if let Some(&DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        }) = group.last()
+            && group.len() > 1
+        {
+            let mut end = new_index;
+            let mut kept = 0;
+            while end < new_index + len && kept < context {
+                kept += usize::from(!blank(end));
+                end += 1;
+            }
+            while end > new_index && blank(end - 1) {
+                end -= 1;
+            }
+            let last = group.len() - 1;
+            group[last] = DiffOp::Equal {
+                old_index,
+                new_index,
+                len: end - new_index,
+            };
+        }
+        group.retain(|op| !matches!(op, DiffOp::Equal { len: 0, .. }));
+    }
+    groups
+}

@@ -162,3 +162,76 @@ pub fn changed_chars(old: &str, new: &str) -> usize {
         })
         .sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: Marks<'static> = Marks {
+        del: ("[-", "-]"),
+        ins: ("{+", "+}"),
+    };
+
+    fn plain(old: &str, new: &str) -> Option<String> {
+        mark(old, new, PLAIN, |s| Cow::Borrowed(s), 0.5)
+    }
+
+    #[test]
+    fn cjk_is_compared_character_by_character() {
+        assert_eq!(
+            plain("市は十月十二日、発表した。", "市は十月十九日、発表した。").as_deref(),
+            Some("市は十月十[-二-]{+九+}日、発表した。")
+        );
+    }
+
+    #[test]
+    fn quotes_and_spacing_alone_are_no_change_even_next_to_an_edit() {
+        assert_eq!(
+            plain(
+                "He said \u{201c}yes\u{201d} on  Monday.",
+                "He said \"yes\" on Tuesday."
+            )
+            .as_deref(),
+            Some("He said \"yes\" on [-Monday-]{+Tuesday+}.")
+        );
+        assert_eq!(
+            changed_chars(
+                "He said \u{201c}yes\u{201d} on Monday.",
+                "He said \"yes\" on Tuesday."
+            ),
+            13
+        );
+        assert_eq!(changed_chars("It\u{2019}s  fine.", "It's fine."), 0);
+    }
+
+    #[test]
+    fn marks_are_never_empty_and_never_cross_a_line() {
+        assert_eq!(
+            plain("One two.\n\nThree four.", "One two, five.\nThree.").as_deref(),
+            Some("One two{+, five+}.\nThree [-four-].")
+        );
+        assert_eq!(
+            plain("A b.\nC d.", "A b.\n\nC d.").as_deref(),
+            Some("A b.\n\nC d.")
+        );
+        assert_eq!(
+            plain(
+                "Keep this one.\nOld line here.",
+                "Keep this one.\nOld line here, and more.\nNew."
+            )
+            .as_deref(),
+            Some("Keep this one.\nOld line here{+, and more.+}\n{+New+}.")
+        );
+    }
+
+    #[test]
+    fn a_rewritten_passage_is_not_marked_word_by_word() {
+        assert_eq!(
+            plain(
+                "The council met on Monday.",
+                "Residents protested outside the hall all night."
+            ),
+            None
+        );
+    }
+}
