@@ -5,6 +5,13 @@
 //! published, comments) and the plain text of the body, one sentence a line (see
 //! [`crate::text`]). An edited sentence therefore shows as one changed line; a re-wrapped
 //! paragraph shows nothing. Diffing is done by the `similar` crate (Myers' algorithm).
+//!
+//! Every format reads the same line diff (module `lines`) and the same word marks (`words`):
+//! lines and words are compared with typography folded as for the content hash, so a
+//! quote-only or spacing-only difference is never marked or counted; the short metadata
+//! fields, and a rewritten sentence, show as the whole old line then the whole new line;
+//! no mark is ever empty or crosses a line; Chinese and Japanese are marked character by
+//! character.
 
 #[cfg(test)]
 mod format_tests;
@@ -81,7 +88,8 @@ pub fn change_kinds(old: Option<&Facts<'_>>, new: &Facts<'_>) -> Vec<ChangeKind>
     kinds
 }
 
-/// The document that diffs compare: a metadata header, a blank line, then the body text.
+/// The document that diffs compare: a metadata header (the fields of [`HEADER_FIELDS`],
+/// in that order), a blank line, then the body text.
 pub fn document(v: &Version, text: &str) -> String {
     format!(
         "Title: {}\nByline: {}\nPublished: {}\nComments: {}\n\n{}\n",
@@ -229,8 +237,7 @@ fn op_lines(
 
 /// A word-level diff: changed lines, with one sentence of context (blank lines between
 /// paragraphs are kept inside a passage but are no context), where deleted and inserted
-/// words are marked inline (metadata fields and rewritten passages as whole lines, see
-/// [`op_lines`]). Hunks are separated by a `...` line. Empty when equal.
+/// words are marked inline (metadata fields and rewritten passages as whole lines). Hunks are separated by a `...` line. Empty when equal.
 pub fn word(old: &str, new: &str, marks: Marks) -> String {
     let marks = match marks {
         Marks::Plain => words::Marks {

@@ -149,7 +149,7 @@ pub fn mark(
 }
 
 /// Characters inserted plus deleted between two texts, counted over Unicode words and
-/// compared as [`mark`] compares them (so quote-only and whitespace-only differences
+/// compared as the word marks compare them (so quote-only and whitespace-only differences
 /// count nothing).
 pub fn changed_chars(old: &str, new: &str) -> usize {
     let count = |s: &str| s.chars().filter(|c| !c.is_whitespace()).count();
