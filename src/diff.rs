@@ -61,16 +61,20 @@ impl<'a> From<&'a Version> for Facts<'a> {
 }
 
 /// The change kinds from `old` (None for the first version) to `new`, in a fixed order:
-/// new, title, byline, published, body, comments_closed / comments_opened.
+/// new, title, byline, published, body, comments_closed / comments_opened. Titles and
+/// bylines are compared as diff lines are ([`line_key`]): a quote-only or spacing-only
+/// difference is not a `title` or `byline` change.
 pub fn change_kinds(old: Option<&Facts<'_>>, new: &Facts<'_>) -> Vec<ChangeKind> {
     let Some(old) = old else {
         return vec![ChangeKind::New];
     };
     let mut kinds = Vec::new();
-    if old.title != new.title {
+    // Typography alone (quotes, spacing) is no change of a short field either.
+    let differ = |a: Option<&str>, b: Option<&str>| a.map(line_key) != b.map(line_key);
+    if differ(old.title, new.title) {
         kinds.push(ChangeKind::Title);
     }
-    if old.byline != new.byline {
+    if differ(old.byline, new.byline) {
         kinds.push(ChangeKind::Byline);
     }
     if old.published != new.published {
@@ -548,5 +552,16 @@ mod tests {
             change_kinds(Some(&b), &a).last(),
             Some(&ChangeKind::CommentsOpened)
         );
+        // A quote-only title change next to a body edit is no title change.
+        let c = Facts {
+            title: Some("Mayor: \u{201c}We will rebuild\u{201d}"),
+            ..a
+        };
+        let d = Facts {
+            title: Some("Mayor: \"We will rebuild\""),
+            body_sha256: "z",
+            ..a
+        };
+        assert_eq!(change_kinds(Some(&c), &d), [ChangeKind::Body]);
     }
 }
