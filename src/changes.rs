@@ -5,7 +5,7 @@
 //! notifications all use this one shape, so a change reads the same everywhere.
 
 use serde::Serialize;
-use similar::{ChangeTag, TextDiff};
+use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 use crate::store::changes::{ChangeFilter, ChangeRow, EventRow};
 use crate::store::{ChangeKind, Store, StoreError, Version};
@@ -40,23 +40,22 @@ pub struct Change {
     pub summary: String,
 }
 
-/// Counts the sentences (non-blank lines) inserted and deleted between two texts.
+/// Counts the sentences (non-blank lines) inserted and deleted between two texts. Lines
+/// are compared as the diffs compare them ([`crate::diff::line_key`]): a sentence whose
+/// only difference is its quotes or spacing is not counted.
 pub fn sentence_counts(old: &str, new: &str) -> (usize, usize) {
-    // A last line without its newline is the same sentence as with it.
-    let (old, new) = (
-        format!("{}\n", old.trim_end()),
-        format!("{}\n", new.trim_end()),
-    );
-    let diff = TextDiff::from_lines(&old, &new);
+    let keys = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(crate::diff::line_key)
+            .filter(|k| !k.is_empty())
+            .collect()
+    };
+    let (old, new) = (keys(old), keys(new));
     let (mut ins, mut del) = (0, 0);
-    for c in diff.iter_all_changes() {
-        if c.value().trim().is_empty() {
-            continue;
-        }
-        match c.tag() {
-            ChangeTag::Insert => ins += 1,
-            ChangeTag::Delete => del += 1,
-            ChangeTag::Equal => {}
+    for op in capture_diff_slices(Algorithm::Myers, &old, &new) {
+        if !matches!(op, DiffOp::Equal { .. }) {
+            del += op.old_range().len();
+            ins += op.new_range().len();
         }
     }
     (ins, del)

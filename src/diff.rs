@@ -5,11 +5,30 @@
 //! published, comments) and the plain text of the body, one sentence a line (see
 //! [`crate::text`]). An edited sentence therefore shows as one changed line; a re-wrapped
 //! paragraph shows nothing. Diffing is done by the `similar` crate (Myers' algorithm).
+//!
+//! Every format reads the same line diff (module `lines`) and the same word marks (`words`):
+//! lines and words are compared with typography folded as for the content hash, so a
+//! quote-only or spacing-only difference is never marked or counted; the short metadata
+//! fields, and a rewritten sentence, show as the whole old line then the whole new line;
+//! no mark is ever empty or crosses a line; Chinese and Japanese are marked character by
+//! character.
 
+#[cfg(test)]
+mod format_tests;
+mod lines;
+mod words;
+
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use similar::{ChangeTag, DiffOp, TextDiff};
+use similar::DiffOp;
+use similar::udiff::UnifiedHunkHeader;
+
+pub use lines::{HEADER_FIELDS, line_key};
+pub use words::changed_chars;
+
+use lines::Doc;
 
 use crate::extract::CommentState;
 use crate::store::{ChangeKind, Version};
@@ -42,16 +61,20 @@ impl<'a> From<&'a Version> for Facts<'a> {
 }
 
 /// The change kinds from `old` (None for the first version) to `new`, in a fixed order:
-/// new, title, byline, published, body, comments_closed / comments_opened.
+/// new, title, byline, published, body, comments_closed / comments_opened. Titles and
+/// bylines are compared as diff lines are ([`line_key`]): a quote-only or spacing-only
+/// difference is not a `title` or `byline` change.
 pub fn change_kinds(old: Option<&Facts<'_>>, new: &Facts<'_>) -> Vec<ChangeKind> {
     let Some(old) = old else {
         return vec![ChangeKind::New];
     };
     let mut kinds = Vec::new();
-    if old.title != new.title {
+    // Typography alone (quotes, spacing) is no change of a short field either.
+    let differ = |a: Option<&str>, b: Option<&str>| a.map(line_key) != b.map(line_key);
+    if differ(old.title, new.title) {
         kinds.push(ChangeKind::Title);
     }
-    if old.byline != new.byline {
+    if differ(old.byline, new.byline) {
         kinds.push(ChangeKind::Byline);
     }
     if old.published != new.published {
@@ -69,7 +92,8 @@ pub fn change_kinds(old: Option<&Facts<'_>>, new: &Facts<'_>) -> Vec<ChangeKind>
     kinds
 }
 
-/// The document that diffs compare: a metadata header, a blank line, then the body text.
+/// The document that diffs compare: a metadata header (the fields of [`HEADER_FIELDS`],
+/// in that order), a blank line, then the body text.
 pub fn document(v: &Version, text: &str) -> String {
     format!(
         "Title: {}\nByline: {}\nPublished: {}\nComments: {}\n\n{}\n",
@@ -82,16 +106,55 @@ pub fn document(v: &Version, text: &str) -> String {
 }
 
 /// A unified diff (as `diff -u`) between two documents, with 3 lines of context.
+/// Lines are compared as [`lines::line_key`] says (a quote-only or spacing-only
+/// difference is no change; context lines are shown as the new document has them).
 /// Empty when they are equal.
 pub fn unified(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
-    let diff = TextDiff::from_lines(old, new);
-    if diff.ratio() == 1.0 && old == new {
+    let (a, b) = (Doc::new(old), Doc::new(new));
+    let ops = lines::ops(&a, &b);
+    if !lines::changed(&ops) {
         return String::new();
     }
-    diff.unified_diff()
-        .context_radius(3)
-        .header(old_label, new_label)
-        .to_string()
+    let mut out = format!("--- {old_label}\n+++ {new_label}\n");
+    for group in similar::group_diff_ops(ops, 3) {
+        let _ = writeln!(out, "{}", UnifiedHunkHeader::new(&group));
+        for op in &group {
+            for l in b.slice(op_equal_new(op)) {
+                let _ = writeln!(out, " {l}");
+            }
+            for l in a.slice(op_changed_old(op)) {
+                let _ = writeln!(out, "-{l}");
+            }
+            for l in b.slice(op_changed_new(op)) {
+                let _ = writeln!(out, "+{l}");
+            }
+        }
+    }
+    out
+}
+
+/// The new lines an op keeps (empty unless it is `Equal`).
+fn op_equal_new(op: &DiffOp) -> std::ops::Range<usize> {
+    match op {
+        DiffOp::Equal { .. } => op.new_range(),
+        _ => 0..0,
+    }
+}
+
+/// The old lines an op removes (empty for `Equal`).
+fn op_changed_old(op: &DiffOp) -> std::ops::Range<usize> {
+    match op {
+        DiffOp::Equal { .. } => 0..0,
+        _ => op.old_range(),
+    }
+}
+
+/// The new lines an op adds (empty for `Equal`).
+fn op_changed_new(op: &DiffOp) -> std::ops::Range<usize> {
+    match op {
+        DiffOp::Equal { .. } => 0..0,
+        _ => op.new_range(),
+    }
 }
 
 /// How inserted and deleted words are marked in a word diff.
@@ -103,95 +166,105 @@ pub enum Marks {
     Color,
 }
 
-/// Marks the words of `new` inserted since `old`, and those of `old` deleted, inline:
-/// `marks` are the opening and closing strings of a deleted run, then of an inserted run
-/// (one pair per run of words, not per word); `escape` is applied to every word.
-fn mark_words(
-    old: &str,
-    new: &str,
-    marks: [&str; 4],
-    escape: fn(&str) -> std::borrow::Cow<'_, str>,
-) -> String {
-    let [del_open, del_close, ins_open, ins_close] = marks;
-    let mut out = String::new();
-    let mut current = ChangeTag::Equal;
-    for change in TextDiff::from_unicode_words(old, new).iter_all_changes() {
-        let tag = change.tag();
-        if tag != current {
-            match current {
-                ChangeTag::Delete => out.push_str(del_close),
-                ChangeTag::Insert => out.push_str(ins_close),
-                ChangeTag::Equal => {}
-            }
-            match tag {
-                ChangeTag::Delete => out.push_str(del_open),
-                ChangeTag::Insert => out.push_str(ins_open),
-                ChangeTag::Equal => {}
-            }
-            current = tag;
-        }
-        out.push_str(&escape(change.value()));
-    }
-    match current {
-        ChangeTag::Delete => out.push_str(del_close),
-        ChangeTag::Insert => out.push_str(ins_close),
-        ChangeTag::Equal => {}
-    }
-    out
+/// Below this share of unchanged words, a replaced passage is shown as whole old and new
+/// lines: it was rewritten, and word marks would be a salad.
+const MIN_SAME_WORDS: f64 = 0.5;
+
+fn no_escape(s: &str) -> Cow<'_, str> {
+    Cow::Borrowed(s)
 }
 
-/// A word-level diff: changed lines, with one line of context, where deleted and inserted
-/// words are marked inline. Hunks are separated by a `...` line. Empty when equal.
-pub fn word(old: &str, new: &str, marks: Marks) -> String {
-    let (del_open, del_close, ins_open, ins_close) = match marks {
-        Marks::Plain => ("[-", "-]", "{+", "+}"),
-        Marks::Color => ("\x1b[9;31m", "\x1b[0m", "\x1b[4;32m", "\x1b[0m"),
+fn html_escape(s: &str) -> Cow<'_, str> {
+    Cow::Owned(escape_html(s))
+}
+
+/// The output lines of one line-diff op: kept lines as they are; removed and added lines
+/// whole and marked; a replaced passage of body text with its words marked inline (see
+/// [`words::mark`]), unless it was rewritten. Metadata fields (title, byline, dates,
+/// comment state) are short: they always show as the whole old line, then the whole new
+/// line. A blank line stays blank: no mark is ever empty.
+fn op_lines(
+    a: &Doc<'_>,
+    b: &Doc<'_>,
+    op: &DiffOp,
+    marks: words::Marks<'_>,
+    escape: fn(&str) -> Cow<'_, str>,
+) -> Vec<String> {
+    let whole = |lines: &[&str], m: (&str, &str)| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| {
+                let mut s = String::new();
+                words::wrap(&mut s, l, m, escape);
+                s
+            })
+            .collect()
     };
-    let lines = TextDiff::from_lines(old, new);
-    let old_lines: Vec<&str> = old.lines().collect();
-    let new_lines: Vec<&str> = new.lines().collect();
+    match *op {
+        DiffOp::Equal { .. } => b
+            .slice(op.new_range())
+            .iter()
+            .map(|l| escape(l).into_owned())
+            .collect(),
+        DiffOp::Delete { .. } => whole(a.slice(op.old_range()), marks.del),
+        DiffOp::Insert { .. } => whole(b.slice(op.new_range()), marks.ins),
+        DiffOp::Replace { .. } => {
+            let (old, new) = (op.old_range(), op.new_range());
+            let old_head = old.start..old.end.min(a.header).max(old.start);
+            let new_head = new.start..new.end.min(b.header).max(new.start);
+            let old_body = a.slice(old_head.end..old.end);
+            let new_body = b.slice(new_head.end..new.end);
+            let mut out = whole(a.slice(old_head), marks.del);
+            out.extend(whole(b.slice(new_head), marks.ins));
+            let inline = (!old_body.is_empty() && !new_body.is_empty())
+                .then(|| {
+                    words::mark(
+                        &old_body.join("\n"),
+                        &new_body.join("\n"),
+                        marks,
+                        escape,
+                        MIN_SAME_WORDS,
+                    )
+                })
+                .flatten();
+            match inline {
+                Some(marked) => out.extend(marked.split('\n').map(str::to_string)),
+                None => {
+                    out.extend(whole(old_body, marks.del));
+                    out.extend(whole(new_body, marks.ins));
+                }
+            }
+            out
+        }
+    }
+}
+
+/// A word-level diff: changed lines, with one sentence of context (blank lines between
+/// paragraphs are kept inside a passage but are no context), where deleted and inserted
+/// words are marked inline (metadata fields and rewritten passages as whole lines). Hunks are separated by a `...` line. Empty when equal.
+pub fn word(old: &str, new: &str, marks: Marks) -> String {
+    let marks = match marks {
+        Marks::Plain => words::Marks {
+            del: ("[-", "-]"),
+            ins: ("{+", "+}"),
+        },
+        Marks::Color => words::Marks {
+            del: ("\x1b[9;31m", "\x1b[0m"),
+            ins: ("\x1b[4;32m", "\x1b[0m"),
+        },
+    };
+    let (a, b) = (Doc::new(old), Doc::new(new));
     let mut out = String::new();
-    for (i, group) in lines.grouped_ops(1).iter().enumerate() {
+    for (i, group) in lines::passages(lines::ops(&a, &b), &b, 1)
+        .iter()
+        .enumerate()
+    {
         if i > 0 {
             out.push_str("...\n");
         }
         for op in group {
-            match *op {
-                DiffOp::Equal { old_index, len, .. } => {
-                    for l in &old_lines[old_index..old_index + len] {
-                        let _ = writeln!(out, "{l}");
-                    }
-                }
-                DiffOp::Delete {
-                    old_index, old_len, ..
-                } => {
-                    for l in &old_lines[old_index..old_index + old_len] {
-                        let _ = writeln!(out, "{del_open}{l}{del_close}");
-                    }
-                }
-                DiffOp::Insert {
-                    new_index, new_len, ..
-                } => {
-                    for l in &new_lines[new_index..new_index + new_len] {
-                        let _ = writeln!(out, "{ins_open}{l}{ins_close}");
-                    }
-                }
-                DiffOp::Replace {
-                    old_index,
-                    old_len,
-                    new_index,
-                    new_len,
-                } => {
-                    let a = old_lines[old_index..old_index + old_len].join("\n");
-                    let b = new_lines[new_index..new_index + new_len].join("\n");
-                    out.push_str(&mark_words(
-                        &a,
-                        &b,
-                        [del_open, del_close, ins_open, ins_close],
-                        |v| std::borrow::Cow::Borrowed(v),
-                    ));
-                    out.push('\n');
-                }
+            for l in op_lines(&a, &b, op, marks, no_escape) {
+                let _ = writeln!(out, "{l}");
             }
         }
     }
@@ -214,87 +287,63 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// Pushes whole lines, each escaped and wrapped in `<tag>` when there is one.
-fn whole(push: &mut impl FnMut(String, bool), lines: &[&str], tag: Option<&str>) {
-    for l in lines {
-        let html = match tag {
-            Some(t) => format!("<{t}>{}</{t}>", escape_html(l)),
-            None => escape_html(l),
-        };
-        push(html, l.trim().is_empty());
-    }
-}
+const HTML_MARKS: words::Marks<'static> = words::Marks {
+    del: ("<del>", "</del>"),
+    ins: ("<ins>", "</ins>"),
+};
 
-/// The body of an HTML diff: every line of the new document, with deleted words in
-/// `<del>` and inserted words in `<ins>`, a `<p>` per paragraph and a line break between
-/// sentences. Usable alone (as Atom entry content) or inside [`html_page`].
-pub fn html_fragment(old: &str, new: &str) -> String {
-    let old_lines: Vec<&str> = old.lines().collect();
-    let new_lines: Vec<&str> = new.lines().collect();
-    let diff = TextDiff::from_lines(old, new);
-    // Each output line is HTML for one sentence, or None for a paragraph break.
-    let mut lines: Vec<Option<String>> = Vec::new();
-    let mut push = |html: String, blank: bool| lines.push((!blank).then_some(html));
-    for op in diff.ops() {
-        match *op {
-            DiffOp::Equal { old_index, len, .. } => {
-                whole(&mut push, &old_lines[old_index..old_index + len], None);
-            }
-            DiffOp::Delete {
-                old_index, old_len, ..
-            } => whole(
-                &mut push,
-                &old_lines[old_index..old_index + old_len],
-                Some("del"),
-            ),
-            DiffOp::Insert {
-                new_index, new_len, ..
-            } => whole(
-                &mut push,
-                &new_lines[new_index..new_index + new_len],
-                Some("ins"),
-            ),
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                let a = old_lines[old_index..old_index + old_len].join("\n");
-                let b = new_lines[new_index..new_index + new_len].join("\n");
-                let html = mark_words(&a, &b, ["<del>", "</del>", "<ins>", "</ins>"], |v| {
-                    escape_html(v).into()
-                });
-                for l in html.split('\n') {
-                    push(l.to_string(), l.trim().is_empty());
-                }
-            }
-        }
-    }
+/// HTML lines (one a sentence, blank for a paragraph break) as paragraphs: a `<p>` per
+/// paragraph and a `<br>` between sentences.
+fn paragraphs(lines: impl IntoIterator<Item = String>) -> String {
     let mut out = String::new();
     let mut open = false;
-    for l in lines {
-        match l {
-            Some(html) => {
-                if open {
-                    out.push_str("<br>\n");
-                } else {
-                    out.push_str("<p>");
-                    open = true;
-                }
-                out.push_str(&html);
-            }
-            None if open => {
+    for html in lines {
+        if html.trim().is_empty() {
+            if open {
                 out.push_str("</p>\n");
                 open = false;
             }
-            None => {}
+            continue;
         }
+        out.push_str(if open { "<br>\n" } else { "<p>" });
+        open = true;
+        out.push_str(&html);
     }
     if open {
         out.push_str("</p>\n");
     }
     out
+}
+
+/// The body of an HTML diff: every line of the new document, with deleted words in
+/// `<del>` and inserted words in `<ins>` (as [`word`] marks them), a `<p>` per paragraph
+/// and a line break between sentences. Usable inside [`html_page`].
+pub fn html_fragment(old: &str, new: &str) -> String {
+    let (a, b) = (Doc::new(old), Doc::new(new));
+    paragraphs(
+        lines::ops(&a, &b)
+            .iter()
+            .flat_map(|op| op_lines(&a, &b, op, HTML_MARKS, html_escape)),
+    )
+}
+
+/// Only the changed passages of an HTML diff, each with `context` sentences around it
+/// (blank lines are no context), marked as in [`html_fragment`]; passages are separated by a `<p>…</p>`.
+/// This is what an Atom entry or a notification shows: what changed, not the whole
+/// article. Empty when equal.
+pub fn html_passages(old: &str, new: &str, context: usize) -> String {
+    let (a, b) = (Doc::new(old), Doc::new(new));
+    lines::passages(lines::ops(&a, &b), &b, context)
+        .iter()
+        .map(|group| {
+            paragraphs(
+                group
+                    .iter()
+                    .flat_map(|op| op_lines(&a, &b, op, HTML_MARKS, html_escape)),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("<p>…</p>\n")
 }
 
 const HTML_STYLE: &str = "body{font:1rem/1.5 Georgia,serif;max-width:42rem;margin:1rem auto;padding:0 1rem;color:#222;background:#fff}\
@@ -385,28 +434,35 @@ pub struct Hunk {
     pub lines: Vec<HunkLine>,
 }
 
-/// The hunks of a line diff between two documents.
+/// The hunks of a line diff between two documents, compared as [`unified`] compares
+/// them (kept lines as the new document has them).
 pub fn hunks(old: &str, new: &str) -> Vec<Hunk> {
-    let diff = TextDiff::from_lines(old, new);
-    diff.grouped_ops(3)
+    let (a, b) = (Doc::new(old), Doc::new(new));
+    similar::group_diff_ops(lines::ops(&a, &b), 3)
         .iter()
         .map(|group| {
             let first = group.first().expect("non-empty group");
             let last = group.last().expect("non-empty group");
             let old_range = first.old_range().start..last.old_range().end;
             let new_range = first.new_range().start..last.new_range().end;
-            let lines = group
-                .iter()
-                .flat_map(|op| diff.iter_changes(op))
-                .map(|c| HunkLine {
-                    op: match c.tag() {
-                        ChangeTag::Equal => "equal",
-                        ChangeTag::Delete => "delete",
-                        ChangeTag::Insert => "insert",
-                    },
-                    text: c.value().trim_end_matches('\n').to_string(),
-                })
-                .collect();
+            let line = |op: &'static str, text: &str| HunkLine {
+                op,
+                text: text.to_string(),
+            };
+            let mut lines = Vec::new();
+            for op in group {
+                lines.extend(b.slice(op_equal_new(op)).iter().map(|l| line("equal", l)));
+                lines.extend(
+                    a.slice(op_changed_old(op))
+                        .iter()
+                        .map(|l| line("delete", l)),
+                );
+                lines.extend(
+                    b.slice(op_changed_new(op))
+                        .iter()
+                        .map(|l| line("insert", l)),
+                );
+            }
             Hunk {
                 old_start: old_range.start + 1,
                 old_lines: old_range.len(),
@@ -496,5 +552,16 @@ mod tests {
             change_kinds(Some(&b), &a).last(),
             Some(&ChangeKind::CommentsOpened)
         );
+        // A quote-only title change next to a body edit is no title change.
+        let c = Facts {
+            title: Some("Mayor: \u{201c}We will rebuild\u{201d}"),
+            ..a
+        };
+        let d = Facts {
+            title: Some("Mayor: \"We will rebuild\""),
+            body_sha256: "z",
+            ..a
+        };
+        assert_eq!(change_kinds(Some(&c), &d), [ChangeKind::Body]);
     }
 }

@@ -467,7 +467,7 @@ pub fn run_mozilla(dir: &Path, only: Option<&str>, rules: &Rules) -> anyhow::Res
             }
             fields.push((f.to_string(), agree));
         }
-        let expected_text = crate::text::html_to_text(&expected_html);
+        let expected_text = crate::text::html_to_text(&expected_html, None);
         let (pred_text, pred_html) = x
             .map(|x| (x.text.clone(), x.html.clone()))
             .unwrap_or_default();

@@ -12,8 +12,6 @@
 //! [`crate::text::normalize_for_hash`]; relative-time labels outside the body never reach
 //! the hash because only the title, byline, body text and comment state are hashed.
 
-use similar::{ChangeTag, TextDiff};
-
 use crate::config::Noise;
 use crate::store::{ChangeKind, Store, StoreError, Version};
 
@@ -33,13 +31,11 @@ pub fn hashed_text<'a>(noise: &Noise, text: &'a str) -> std::borrow::Cow<'a, str
     out
 }
 
-/// Characters inserted plus deleted between two texts, counted over Unicode words.
+/// Characters inserted plus deleted between two texts, counted over Unicode words as the
+/// word diff compares them ([`crate::diff::changed_chars`]: quotes and spacing alone
+/// count nothing).
 pub fn change_size(old: &str, new: &str) -> usize {
-    TextDiff::from_unicode_words(old, new)
-        .iter_all_changes()
-        .filter(|c| c.tag() != ChangeTag::Equal)
-        .map(|c| c.value().trim().chars().count())
-        .sum()
+    crate::diff::changed_chars(old, new)
 }
 
 /// Decides whether a new version of `article_id` is reported. `content_hex` is its content

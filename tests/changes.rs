@@ -130,8 +130,17 @@ fn html_and_json_diffs_have_their_documented_shape() {
     let json: Value = serde_json::from_str(&w.ok(&["diff", &url, "--format", "json"])).unwrap();
     assert_eq!(json["changes"], serde_json::json!(["body"]));
     assert_eq!(json["article_id"], 1);
-    assert_eq!(json["old"]["id"], 1);
-    assert_eq!(json["new"]["id"], 3);
+    // Version ids follow the order writes complete in (the two articles are extracted in
+    // parallel), so they are read from the article's versions.
+    let ids: Vec<Value> = w
+        .json(&["versions", &url, "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].clone())
+        .collect();
+    assert_eq!(json["old"]["id"], ids[0]);
+    assert_eq!(json["new"]["id"], ids[1]);
     let hunk = &json["hunks"][0];
     for key in ["old_start", "old_lines", "new_start", "new_lines"] {
         assert!(hunk[key].is_u64(), "{key}: {hunk}");
@@ -214,6 +223,21 @@ fn atom_feed_of_changes_is_valid_and_stable() {
         .unwrap();
     assert!(content.contains("<del>2,500</del>"), "{content}");
     assert!(content.contains("<ins>around 2,000</ins>"), "{content}");
+    // The changed passage and a sentence around it, not the whole article.
+    assert!(
+        content.contains("<p>Through its Project Gunrunner and Operation Fast and Furious,"),
+        "{content}"
+    );
+    assert!(
+        content.contains("<br>\nThe alarm was raised only when Kalashnikovs"),
+        "{content}"
+    );
+    for far in [
+        "A recent scandal caused",
+        "In December 2020 Mexico’s president",
+    ] {
+        assert!(!content.contains(far), "{far} in {content}");
+    }
 }
 
 #[test]
@@ -333,6 +357,24 @@ fn webhook_failing_twice_is_delivered_exactly_once() {
             .unwrap()
             .contains("+Between 2006 and 2011, around 2,000")
     );
+    assert!(
+        !payload["diff"]
+            .as_str()
+            .unwrap()
+            .contains("In December 2020 Mexico’s president"),
+        "the whole article in the payload"
+    );
+    assert_eq!(
+        payload["passages"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("[-") || l.contains("{+"))
+            .collect::<Vec<_>>(),
+        [
+            "Between 2006 and 2011, [-2,500-]{+around 2,000+} weapons, including semi-automatic and anti-tank rifles, fell into the hands of the cartels, with US agents’ tacit consent."
+        ]
+    );
     assert_eq!(posts[2].headers["content-type"], "application/json");
     let outbox = db_query(
         &w,
@@ -438,6 +480,14 @@ fn email_notifier_sends_through_smtp() {
         "{m}"
     );
     assert!(m.contains("To: desk@example.org"), "{m}");
+    // The body shows the changed passage, marked, not the whole article.
+    // (Quoted-printable: soft line breaks undone.)
+    let body = m.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        body.contains("\nBetween 2006 and 2011, [-2,500-]{+around 2,000+} weapons,"),
+        "{m}"
+    );
+    assert!(!body.contains("In December 2020"), "{m}");
     let outbox = db_query(&w, "SELECT notifier, delivered_at IS NOT NULL FROM outbox");
     assert_eq!(outbox, [vec![Value::from("mail"), 1.into()]]);
 }

@@ -91,7 +91,7 @@ fn case_13_comments_stay_out_and_closure_is_detected() {
     let v2 = extract(&fixture_str("13-comments-leak-and-closure", "v2.html"), url).unwrap();
     let expected_body: Vec<String> = TRAM_PARAS
         .iter()
-        .map(|p| stet::text::html_to_text(&format!("<p>{p}</p>")))
+        .map(|p| stet::text::html_to_text(&format!("<p>{p}</p>"), None))
         .collect();
     for x in [&v1, &v2] {
         assert_eq!(

@@ -101,7 +101,7 @@ fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(out)?;
             std::fs::write(
                 out.join("expected.txt"),
-                stet::text::html_to_text(&expected),
+                stet::text::html_to_text(&expected, None),
             )?;
             std::fs::write(out.join("got.txt"), &x.text)?;
             std::fs::write(out.join("got.html"), &x.html)?;

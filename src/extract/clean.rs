@@ -122,7 +122,11 @@ pub const RULES: &[Rule] = &[
         name: "site-suffix",
         description: "Title: when the `<title>` is exactly one of the page's `<h1>` of three or \
             four words, a separator and a short site name (at most four words), the `<h1>` is the \
-            title (Readability keeps such short titles whole). A one- or two-word `<h1>` is the \
+            title (Readability keeps such short titles whole). With a full-width separator \
+            (`｜`, `：`, `－`, `／`, `―`, spaced or not), or any separator after a CJK headline, \
+            which Readability does not cut, a `<h1>` of three words or more, or of four CJK \
+            characters or more, is the title when the site name is at most four words and 20 \
+            characters (`港の灯台、五十年ぶりに一般公開へ｜みなと新報`). A one- or two-word `<h1>` is the \
             page's subject, not a headline: the title stays whole (`Mozilla - Wikipedia`).",
     },
     Rule {

@@ -48,7 +48,7 @@ pub use comments::CommentState;
 
 /// Version of the extraction rules. Stored with every version, so that an extractor
 /// upgrade can be told apart from an edit of the article.
-pub const EXTRACTOR_VERSION: u32 = 5;
+pub const EXTRACTOR_VERSION: u32 = 6;
 
 /// Errors from extraction.
 #[derive(Debug, thiserror::Error)]
@@ -204,12 +204,13 @@ pub fn extract_with_rules(
         .next()
         .map(|n| n.html().to_string())
         .unwrap_or_else(|| content.root().inner_html().to_string());
-    let text = crate::text::dom_to_text(&content);
     let clean = |s: Option<String>| {
         s.map(|s| crate::text::collapse_ws(&s))
             .filter(|s| !s.is_empty())
     };
     let m = page_meta;
+    let lang = clean(article.lang).or(m.lang);
+    let text = crate::text::dom_to_text(&content, lang.as_deref());
     let absolute = |u: String| {
         url::Url::parse(url)
             .ok()
@@ -245,7 +246,7 @@ pub fn extract_with_rules(
             .flatten()
             .find_map(|t| parse_time(&t)),
         canonical_url,
-        lang: clean(article.lang).or(m.lang),
+        lang,
         site_name: clean(article.site_name).or(m.site_name),
         excerpt: clean(article.excerpt).or(m.description),
         image: [m.image, article.image, first_img]
@@ -262,25 +263,53 @@ pub fn extract_with_rules(
 /// Separators between a headline and the site name in a `<title>`.
 const TITLE_SEPARATORS: [&str; 7] = [" - ", " – ", " — ", " | ", " · ", " :: ", " » "];
 
+/// Full-width separators, which CJK titles write with or without spaces around them
+/// (`見出し｜新聞名`). Readability's title rule knows none of them.
+const FULL_WIDTH_SEPARATORS: [char; 5] = ['｜', '：', '－', '／', '―'];
+
+/// Separators a CJK title may also write, with spaces around them or not
+/// (`見出し|新聞名`): Readability counts a CJK headline as one word and keeps it whole.
+const ASCII_SEPARATORS: [char; 7] = ['|', ':', '-', '/', '–', '—', '·'];
+
 /// Rule `site-suffix`: Readability keeps "Headline - Site" whole when the headline is
-/// four words or fewer (its guard against cutting a title down to a fragment). When the
-/// title is exactly one of the page's `<h1>` of three or four words, then a separator and
-/// a short site name (at most four words), the `<h1>` is the headline. A `<h1>` of one or
-/// two words is the page's subject (an encyclopedia entry, a product, a profile) rather
-/// than a headline, and Readability's own "too short" bound is under three words: then
-/// the whole title stays, as Readability keeps it ("Mozilla - Wikipedia").
+/// four words or fewer (its guard against cutting a title down to a fragment), and knows
+/// no full-width separator. When the title is exactly one of the page's `<h1>`, then a
+/// separator and a short site name (at most four words and 20 characters), the `<h1>` is
+/// the headline, if
+/// - the separator is one of [`TITLE_SEPARATORS`] and the `<h1>` has three or four
+///   words; or
+/// - the separator is full-width ([`FULL_WIDTH_SEPARATORS`], spaces around it or not) or,
+///   after a CJK headline, one of [`ASCII_SEPARATORS`] (spaces around it or not), and the `<h1>` is a
+///   headline: three words or more, or four CJK characters or more.
+///
+/// A `<h1>` of one or two words (or of fewer than four CJK characters) is the page's
+/// subject (an encyclopedia entry, a product, a profile) rather than a headline, and
+/// Readability's own "too short" bound is under three words: then the whole title stays,
+/// as Readability keeps it ("Mozilla - Wikipedia").
 fn without_site_name(title: String, headings: &[String]) -> String {
-    for h in headings
-        .iter()
-        .filter(|h| (3..=4).contains(&h.split_whitespace().count()))
-    {
-        for sep in TITLE_SEPARATORS {
-            let rest = title
-                .strip_prefix(h.as_str())
-                .and_then(|r| r.strip_prefix(sep));
-            if rest.is_some_and(|r| !r.trim().is_empty() && r.split_whitespace().count() <= 4) {
-                return h.clone();
-            }
+    let short_site = |site: &str| {
+        let site = site.trim();
+        !site.is_empty() && site.split_whitespace().count() <= 4 && site.chars().count() <= 20
+    };
+    for h in headings {
+        let Some(rest) = title.strip_prefix(h.as_str()) else {
+            continue;
+        };
+        let words = h.split_whitespace().count();
+        let cjk = h.chars().filter(|c| crate::text::is_cjk(*c)).count();
+        if (3..=4).contains(&words)
+            && TITLE_SEPARATORS
+                .iter()
+                .any(|sep| rest.strip_prefix(sep).is_some_and(short_site))
+        {
+            return h.clone();
+        }
+        let cjk_headline = h.chars().next_back().is_some_and(crate::text::is_cjk);
+        let after_sep = rest.trim_start().strip_prefix(|c: char| {
+            FULL_WIDTH_SEPARATORS.contains(&c) || (cjk_headline && ASCII_SEPARATORS.contains(&c))
+        });
+        if (words >= 3 || cjk >= 4) && after_sep.is_some_and(short_site) {
+            return h.clone();
         }
     }
     title
@@ -371,6 +400,44 @@ mod tests {
             ("Tram depot - Example Post", "Tram depot"),
         ] {
             assert_eq!(without_site_name(title.into(), &[h1.to_string()]), title);
+        }
+    }
+
+    #[test]
+    fn full_width_separators_cut_the_site_name_too() {
+        let h = |s: &str| vec![s.to_string()];
+        let ja = "港の灯台、五十年ぶりに一般公開へ";
+        for title in [
+            "港の灯台、五十年ぶりに一般公開へ｜みなと新報",
+            "港の灯台、五十年ぶりに一般公開へ ｜ みなと新報",
+            "港の灯台、五十年ぶりに一般公開へ：みなと新報",
+            "港の灯台、五十年ぶりに一般公開へ|みなと新報",
+            "港の灯台、五十年ぶりに一般公開へ - みなと新報",
+        ] {
+            assert_eq!(without_site_name(title.into(), &h(ja)), ja, "{title}");
+        }
+        assert_eq!(
+            without_site_name("灯台公開へ｜北海道新報".into(), &h("灯台公開へ")),
+            "灯台公開へ"
+        );
+        // A Latin headline of any length before a full-width separator.
+        assert_eq!(
+            without_site_name(
+                "Ferry timetable approved after a long night ｜ Gazette".into(),
+                &h("Ferry timetable approved after a long night")
+            ),
+            "Ferry timetable approved after a long night"
+        );
+        // A subject, not a headline; a long tail, not a site name: the title stays.
+        for (title, h1) in [
+            ("東京｜みなと新報", "東京"),
+            (
+                "港の灯台｜市が来春から一般に公開すると発表した灯台の歴史と見どころ",
+                "港の灯台",
+            ),
+            ("Tram depot ｜ Gazette", "Tram depot"),
+        ] {
+            assert_eq!(without_site_name(title.into(), &h(h1)), title, "{title}");
         }
     }
 

@@ -1,5 +1,6 @@
-//! The Atom feed of changes (RFC 4287): one entry per change, the HTML diff as content,
-//! so that any feed reader can follow the edits.
+//! The Atom feed of changes (RFC 4287): one entry per change, whose content is the
+//! changed passages of the HTML diff with a sentence of context each (not the whole
+//! article), so that any feed reader can follow the edits.
 //!
 //! Output is stable: the same changes give byte-identical XML in every run. Entry ids are
 //! the changes' URNs ([`crate::changes::Change::urn`]); entry times are the times the
@@ -15,6 +16,9 @@ use crate::store::{Store, StoreError};
 
 /// Entries in the feed written after each poll (`changes_feed`).
 pub const DEFAULT_ENTRIES: usize = 100;
+
+/// Sentences of context around each changed passage of an entry's content.
+pub const CONTEXT: usize = 1;
 
 /// The feed id.
 pub const FEED_ID: &str = "urn:stet:changes";
@@ -84,7 +88,7 @@ pub fn feed(store: &Store, changes: &[Change]) -> Result<String, StoreError> {
             old.as_ref()
                 .map_or_else(|| "-".to_string(), |o| o.id.to_string()),
             new.id,
-            diff::html_fragment(&old_doc, &new_doc),
+            diff::html_passages(&old_doc, &new_doc, CONTEXT),
             u = diff::escape_html(&link_href),
         );
         entries.push(entry(c, &link_href, content_html));

@@ -96,11 +96,16 @@ async fn email(
         change["title"].as_str().unwrap_or(&text("article_url")),
         text("summary")
     );
+    // The changed passages, marked `[-old-]{+new+}`, read better than a unified diff.
+    let passages = match text("passages") {
+        p if p.is_empty() => text("diff"),
+        p => p,
+    };
     let body = format!(
         "{}\n{}\n\n{}\n\nChange {} seen at {}.\n",
         text("summary"),
         text("article_url"),
-        text("diff"),
+        passages,
         text("urn"),
         text("at")
     );

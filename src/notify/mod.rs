@@ -11,7 +11,9 @@
 //! once it failed it waits for its retry time instead of being tried at every poll.
 //!
 //! The payload (webhook body, `command` stdin) is a JSON object: the fields of
-//! [`crate::changes::Change`] plus `diff`, the unified diff of the two versions.
+//! [`crate::changes::Change`] plus `diff`, the unified diff of the two versions, and
+//! `passages`, the changed passages as a word diff (`[-old-]{+new+}`) with a sentence of
+//! context each, which the email shows: what changed, not the whole article.
 
 pub mod atom;
 mod deliver;
@@ -52,7 +54,8 @@ pub struct NotifyReport {
 }
 
 /// The JSON payload of a change: its fields plus `diff` (unified, over the version
-/// documents).
+/// documents) and `passages` (the word diff of the changed passages, see
+/// [`diff::word`]); both empty for a status event.
 ///
 /// # Errors
 /// When a version or blob cannot be read.
@@ -60,24 +63,29 @@ pub fn payload(store: &Store, change: &Change) -> Result<String, StoreError> {
     let mut value = serde_json::to_value(change).expect("a change serializes");
     let Some(new_id) = change.new_version else {
         value["diff"] = "".into();
+        value["passages"] = "".into();
         return Ok(value.to_string());
     };
     let new = store.version(new_id)?;
     let new_doc = diff::document(&new, &store.blob_text(&new.text_sha256)?);
-    let unified = match change.old_version {
+    let (unified, passages) = match change.old_version {
         Some(old_id) => {
             let old = store.version(old_id)?;
             let old_doc = diff::document(&old, &store.blob_text(&old.text_sha256)?);
-            diff::unified(
-                &old_doc,
-                &new_doc,
-                &format!("version {}", old.id),
-                &format!("version {}", new.id),
+            (
+                diff::unified(
+                    &old_doc,
+                    &new_doc,
+                    &format!("version {}", old.id),
+                    &format!("version {}", new.id),
+                ),
+                diff::word(&old_doc, &new_doc, diff::Marks::Plain),
             )
         }
-        None => String::new(),
+        None => (String::new(), String::new()),
     };
     value["diff"] = unified.into();
+    value["passages"] = passages.into();
     Ok(value.to_string())
 }
 
