@@ -27,6 +27,12 @@ pub struct Facts<'a> {
     pub comments: CommentState,
     /// Hex sha256 of the normalized body text.
     pub body_sha256: &'a str,
+    /// The visible headline.
+    pub headline: Option<&'a str>,
+    /// The social title (`og:title`, `twitter:title`).
+    pub social_title: Option<&'a str>,
+    /// The document title (`<title>`).
+    pub document_title: Option<&'a str>,
 }
 
 impl<'a> From<&'a Version> for Facts<'a> {
@@ -37,19 +43,40 @@ impl<'a> From<&'a Version> for Facts<'a> {
             published: v.published.as_deref(),
             comments: v.comments,
             body_sha256: &v.body_sha256,
+            headline: v.headline.as_deref(),
+            social_title: v.social_title.as_deref(),
+            document_title: v.document_title.as_deref(),
         }
     }
 }
 
+/// Whether two optional texts differ once normalized as for the content hash
+/// (whitespace, typographic quotes).
+fn differ(a: Option<&str>, b: Option<&str>) -> bool {
+    a.map(crate::text::normalize_for_hash) != b.map(crate::text::normalize_for_hash)
+}
+
 /// The change kinds from `old` (None for the first version) to `new`, in a fixed order:
-/// new, title, byline, published, body, comments_closed / comments_opened.
+/// new, title / social_title, byline, published, body, comments_closed / comments_opened.
+///
+/// `title` is a change of the visible headline (of the title when either version has no
+/// headline); `social_title` a change of the social or document title while the
+/// headline stayed. Titles are compared as the content hash normalizes them.
 pub fn change_kinds(old: Option<&Facts<'_>>, new: &Facts<'_>) -> Vec<ChangeKind> {
     let Some(old) = old else {
         return vec![ChangeKind::New];
     };
     let mut kinds = Vec::new();
-    if old.title != new.title {
+    let title_changed = match (old.headline, new.headline) {
+        (Some(a), Some(b)) => differ(Some(a), Some(b)),
+        _ => differ(old.title, new.title),
+    };
+    if title_changed {
         kinds.push(ChangeKind::Title);
+    } else if differ(old.social_title, new.social_title)
+        || differ(old.document_title, new.document_title)
+    {
+        kinds.push(ChangeKind::SocialTitle);
     }
     if old.byline != new.byline {
         kinds.push(ChangeKind::Byline);
@@ -476,6 +503,9 @@ mod tests {
             published: None,
             comments: CommentState::Open,
             body_sha256: "x",
+            headline: None,
+            social_title: Some("S"),
+            document_title: None,
         };
         let b = Facts {
             title: Some("B"),
@@ -496,5 +526,42 @@ mod tests {
             change_kinds(Some(&b), &a).last(),
             Some(&ChangeKind::CommentsOpened)
         );
+    }
+
+    #[test]
+    fn the_headline_decides_title_changes_and_metadata_titles_their_own_kind() {
+        let a = Facts {
+            title: Some("Ferry timetable approved | Gazette"),
+            byline: None,
+            published: None,
+            comments: CommentState::Open,
+            body_sha256: "x",
+            headline: Some("Ferry timetable approved"),
+            social_title: Some("Ferry timetable approved"),
+            document_title: Some("Ferry timetable approved | Gazette"),
+        };
+        // og:title and the title's spelling change, the headline stays.
+        let b = Facts {
+            title: Some("Ferry timetable approved"),
+            social_title: Some("Why your ferry runs later"),
+            ..a
+        };
+        assert_eq!(change_kinds(Some(&a), &b), [ChangeKind::SocialTitle]);
+        // The headline changes: a title change, whatever the metadata does.
+        let c = Facts {
+            headline: Some("Ferry timetable approved after vote"),
+            ..b
+        };
+        assert_eq!(change_kinds(Some(&b), &c), [ChangeKind::Title]);
+        // Typographic quotes and spacing are no change.
+        let d = Facts {
+            headline: Some("Ferry  timetable \u{201c}approved\u{201d}"),
+            ..a
+        };
+        let e = Facts {
+            headline: Some("Ferry timetable \"approved\""),
+            ..a
+        };
+        assert_eq!(change_kinds(Some(&d), &e), []);
     }
 }

@@ -16,6 +16,7 @@ pub mod extract;
 pub mod feed;
 pub mod guard;
 pub mod http;
+pub mod multipage;
 pub mod noise;
 pub mod notify;
 pub mod poll;
