@@ -245,4 +245,12 @@ fn case_23_a_multipage_article_is_one_version_over_all_its_pages() {
     let changes = w.json(&["changes", "--json"]);
     assert_eq!(changes.as_array().unwrap().len(), 1);
     assert_eq!(changes[0]["kinds"], json!(["body"]));
+
+    // The stored pages rebuild the versions as they were.
+    w.ok(&["reextract", "--all", "--force"]);
+    let v = versions(&w);
+    for (v, edited) in v.iter().zip([false, true]) {
+        let text = w.ok(&["show", &v["id"].to_string()]);
+        assert_eq!(text.trim_end(), expected_text(edited));
+    }
 }

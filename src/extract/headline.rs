@@ -14,8 +14,10 @@
 //!    least 0.5), or it is the longest of the title's parts around separators
 //!    (`Headline | Site`), of at least three words;
 //! 2. else it is the only `<h1>` inside `<article>`/`<main>`, of at least three words (a
-//!    one- or two-word `<h1>` is a subject or a section name, not a headline), so that a
-//!    headline rewritten beyond resemblance to stale metadata is still the headline.
+//!    one- or two-word `<h1>` is a subject or a section name, not a headline), sharing
+//!    a word of four letters or more (or a CJK character) with a metadata title and not
+//!    the site name, so that a headline rewritten beyond resemblance to stale metadata
+//!    is still the headline, while a section label or another story's headline is not.
 //!
 //! `<h1>` of more than [`MAX_WORDS`] words (photo captions) are never the headline.
 //!
@@ -110,12 +112,15 @@ fn dice(a: &[String], b: &[String]) -> f64 {
 }
 
 /// The parts of a title around its separators (`Headline | Site` gives both).
-fn parts(title: &str) -> impl Iterator<Item = &str> {
-    SEPARATORS
-        .iter()
-        .flat_map(move |sep| title.split(sep))
+fn parts(title: &str) -> Vec<&str> {
+    let mut out = vec![title];
+    for sep in SEPARATORS {
+        out = out.into_iter().flat_map(|p| p.split(sep)).collect();
+    }
+    out.into_iter()
         .map(str::trim)
         .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// Whether `heading` resembles `title` (rule 1 of the module documentation): shares
@@ -125,6 +130,7 @@ fn resembles(heading: &[String], title: &str) -> bool {
     dice(heading, &words(title)) >= 0.5
         || (heading.len() >= 3
             && parts(title)
+                .into_iter()
                 .map(words)
                 .max_by_key(|w| w.len())
                 .is_some_and(|w| w == heading))
@@ -177,15 +183,39 @@ pub fn choose(headings: &[Heading], titles: &[&str]) -> Option<String> {
         .filter(usable);
     for h in ordered {
         let w = words(&h.text);
-        if titles.iter().any(|t| resembles(&w, t)) {
+        if !is_site_name(&w, titles) && titles.iter().any(|t| resembles(&w, t)) {
             return Some(h.text.clone());
         }
     }
     let mut in_main = headings.iter().filter(|h| h.in_main);
     match (in_main.next(), in_main.next()) {
-        (Some(h), None) if usable(&h) && words(&h.text).len() >= 3 => Some(h.text.clone()),
+        (Some(h), None) if usable(&h) && on_topic(&words(&h.text), titles) => Some(h.text.clone()),
         _ => None,
     }
+}
+
+/// Whether `heading` is the site's name: a part of a metadata title around separators
+/// other than its longest (`Headline | Site`).
+fn is_site_name(heading: &[String], titles: &[&str]) -> bool {
+    titles.iter().any(|t| {
+        let mut ps: Vec<Vec<String>> = parts(t).into_iter().map(words).collect();
+        ps.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        ps.iter().skip(1).any(|p| p == heading)
+    })
+}
+
+/// Rule 2's test of an `<h1>` that resembles no metadata title: at least three words,
+/// one of them (of four letters or more, or a CJK character) also in a metadata title,
+/// and not the site name (a part of a title around separators other than its longest).
+/// A section label or another story's headline shares no such word.
+fn on_topic(heading: &[String], titles: &[&str]) -> bool {
+    if heading.len() < 3 || is_site_name(heading, titles) {
+        return false;
+    }
+    let title_words: Vec<String> = titles.iter().flat_map(|t| words(t)).collect();
+    heading.iter().any(|w| {
+        (w.chars().count() >= 4 || w.chars().all(|c| c >= '\u{2E80}')) && title_words.contains(w)
+    })
 }
 
 /// The version's title: the visible headline when there is one, else `fallback`
@@ -233,6 +263,25 @@ mod tests {
             choose(
                 &[h("Example Review Site", false)],
                 &["The last lighthouse keepers of Gull Rock | Example Review Site"]
+            ),
+            None
+        );
+        // A section label or another story's <h1> shares no word with the metadata.
+        assert_eq!(
+            choose(
+                &[h("News about the world", true)],
+                &["Hospital opens new wing"]
+            ),
+            None
+        );
+        // The site's name in the article is no headline either.
+        assert_eq!(
+            choose(
+                &[h("The Harbour Blog", true)],
+                &[
+                    "September open thread",
+                    "September open thread | The Harbour Blog"
+                ]
             ),
             None
         );

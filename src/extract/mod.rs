@@ -83,6 +83,9 @@ pub struct Extracted {
     pub title: Option<String>,
     /// The visible headline, the `<h1>` a reader sees as the title ([`headline`]), if any.
     pub headline: Option<String>,
+    /// The title from metadata alone (Readability's title, then JSON-LD `headline`), the
+    /// fallback of `title`; kept for `stet-eval`, which compares it with Readability's.
+    pub metadata_title: Option<String>,
     /// The social title: `og:title`, else `twitter:title`.
     pub social_title: Option<String>,
     /// The document title: the page's `<title>`.
@@ -248,8 +251,9 @@ pub fn extract_with_rules(
     .collect();
     let visible = headline::choose(&h1s, &references);
     Ok(Extracted {
-        title: headline::title(visible.as_deref(), metadata_title),
+        title: headline::title(visible.as_deref(), metadata_title.clone()),
         headline: visible,
+        metadata_title,
         social_title: m.social_title,
         document_title: m.document_title,
         // Rule `byline-date`: when Readability's byline is the page's first byline
