@@ -254,3 +254,51 @@ fn case_23_a_multipage_article_is_one_version_over_all_its_pages() {
         assert_eq!(text.trim_end(), expected_text(edited));
     }
 }
+
+#[test]
+fn an_endless_series_of_pages_stops_at_ten() {
+    let server = TestServer::start();
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>T</title><item><title>Endless</title>\
+         <link>{}/endless</link></item></channel></rss>",
+        server.base
+    );
+    server.set("/feed.xml", Route::ok("application/rss+xml", feed));
+    let page = |n: usize| {
+        format!(
+            "<html><head><title>Endless</title><link rel=\"next\" href=\"/endless?page={}\"></head>\
+             <body><article><h1>The endless story of the harbour</h1><p>Part {n} of the story: \
+             the harbour board met again on Tuesday evening and agreed, after a long debate, \
+             to extend the winter timetable by another week, number {n}.</p></article></body></html>",
+            n + 1
+        )
+    };
+    server.set("/endless", Route::html(page(1)));
+    for n in 2..=30 {
+        server.set(&format!("/endless?page={n}"), Route::html(page(n)));
+    }
+    let w = Workdir::new(&format!(
+        "[[feed]]\nurl = \"{}\"\n",
+        server.url("/feed.xml")
+    ));
+    server.clear_seen();
+    w.ok(&["poll", "--all"]);
+    let requests: Vec<String> = server
+        .seen()
+        .into_iter()
+        .map(|s| s.path)
+        .filter(|p| p.starts_with("/endless"))
+        .collect();
+    let expected: Vec<String> = std::iter::once("/endless".to_string())
+        .chain((2..=10).map(|n| format!("/endless?page={n}")))
+        .collect();
+    assert_eq!(requests, expected);
+    assert_eq!(
+        db(&w, "SELECT count(*), max(page) FROM version_pages"),
+        [vec![json!(9), json!(10)]]
+    );
+    let v = w.json(&["versions", &server.url("/endless"), "--json"]);
+    let text = w.ok(&["show", &v[0]["id"].to_string()]);
+    assert!(text.contains("Part 10 of the story") && !text.contains("Part 11"));
+    assert_eq!(text.matches("Part ").count(), 10, "{text}");
+}

@@ -231,3 +231,28 @@ fn a_placeholder_date_is_no_publication_time() {
     let b = w.json(&["versions", &server.url("/b"), "--json"]);
     assert_eq!(b[0]["published"], Value::Null);
 }
+
+#[test]
+fn an_archive_of_the_previous_extractor_upgrades_without_a_false_change() {
+    let server = seed_server();
+    let w = Workdir::new(&feed_block(&server));
+    w.ok(&["poll", "--all"]);
+    // The version as the previous extractor stored it: no watched titles, the old
+    // content hash, the <title> as title, the byline with its label.
+    let conn = rusqlite::Connection::open(w.dir.path().join("stet.db")).unwrap();
+    conn.execute(
+        "UPDATE versions SET extractor_version = ?1, headline = NULL, social_title = NULL,
+           document_title = NULL, content_sha256 = zeroblob(32),
+           title = 'Mexico-US: Time to reset relations | Borderlines Review',
+           byline = 'By ' || byline",
+        [stet::extract::EXTRACTOR_VERSION - 1],
+    )
+    .unwrap();
+    w.ok(&["poll", "--all"]);
+    let v = versions(&w, &server);
+    assert_eq!(v.len(), 1, "an upgrade is no edit: {v:?}");
+    assert_eq!(v[0]["extractor_version"], stet::extract::EXTRACTOR_VERSION);
+    assert_eq!(v[0]["headline"], "Mexico-US: Time to reset relations");
+    assert_eq!(v[0]["title"], "Mexico-US: Time to reset relations");
+    assert_eq!(w.json(&["changes", "--json"]), json!([]));
+}
