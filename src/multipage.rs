@@ -142,7 +142,7 @@ fn sha(bytes: &[u8]) -> crate::store::Sha256 {
 }
 
 /// Follows the next links of the article whose first page is `first` (fetched from
-/// `article_url`), fetching each later page through `fetcher` (`allow_private` and
+/// `article_url`; later pages must continue `first`'s final address, [`continues`]), fetching each later page through `fetcher` (`allow_private` and
 /// `force` as for the first page). `parse` reads a page's [`Links`] from its body and
 /// charset, off the async task (the poll cycle runs it on its CPU pool). Nothing is
 /// fetched for a first page without a `rel=next` ([`may_have_next`]).
@@ -166,6 +166,8 @@ where
         return out;
     };
     let mut seen: HashSet<String> = [normalized(&article), normalized(&first.final_url)].into();
+    // Later pages continue the address the first page was served from (after redirects).
+    let article = first.final_url.clone();
     let mut bodies = HashSet::from([sha(&first.body)]);
     let mut links = parse(
         first.body.clone(),
