@@ -131,9 +131,11 @@ pub fn continues(article: &Url, next: &Url) -> bool {
         },
         None => base,
     };
-    next.path().strip_prefix(base).is_some_and(|rest| {
-        rest.starts_with(['/', '-', '_', '.']) && rest.chars().any(|c| c.is_ascii_digit())
-    })
+    // An article at the site's root continues only by its query.
+    !base.is_empty()
+        && next.path().strip_prefix(base).is_some_and(|rest| {
+            rest.starts_with(['/', '-', '_', '.']) && rest.chars().any(|c| c.is_ascii_digit())
+        })
 }
 
 /// sha256 of some bytes.
@@ -351,6 +353,9 @@ mod tests {
         // An extension is no part of the stem: `story.html` continues as `story-2.html`.
         let html = u("https://ex.test/a/story.html");
         assert!(continues(&html, &u("https://ex.test/a/story-2.html")));
+        // An article at the root continues only by its query.
+        let root = u("https://ex.test/?p=123");
+        assert!(!continues(&root, &u("https://ex.test/2024/10/next-story")));
     }
 
     #[test]
