@@ -33,8 +33,8 @@ pub struct Change {
     pub old_version: Option<i64>,
     /// The new version (null for events).
     pub new_version: Option<i64>,
-    /// Change kinds: `title`, `body`, `byline`, `published`, `comments_closed`,
-    /// `comments_opened`; or one status event kind.
+    /// Change kinds: `title`, `social_title`, `body`, `byline`, `published`,
+    /// `comments_closed`, `comments_opened`; or one status event kind.
     pub kinds: Vec<String>,
     /// One line for people, e.g. `title: "A" -> "B"; body: +2 -1 sentences`.
     pub summary: String,
@@ -95,6 +95,25 @@ pub fn summary(old: Option<&Version>, new: &Version, old_text: &str, new_text: &
             }
             ChangeKind::CommentsClosed => parts.push("comments closed".into()),
             ChangeKind::CommentsOpened => parts.push("comments opened".into()),
+            ChangeKind::SocialTitle => {
+                let pairs = [
+                    (
+                        "social title",
+                        old.and_then(|o| o.social_title.as_deref()),
+                        new.social_title.as_deref(),
+                    ),
+                    (
+                        "document title",
+                        old.and_then(|o| o.document_title.as_deref()),
+                        new.document_title.as_deref(),
+                    ),
+                ];
+                for (name, before, after) in pairs {
+                    if before != after {
+                        parts.push(format!("{name}: {} -> {}", quoted(before), quoted(after)));
+                    }
+                }
+            }
         }
     }
     if parts.is_empty() {
@@ -218,6 +237,9 @@ mod tests {
             extractor_version: 1,
             suppressed: None,
             encoding: None,
+            headline: None,
+            social_title: None,
+            document_title: None,
         }
     }
 

@@ -75,7 +75,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List the versions of an article, oldest first.
+    /// List the versions of an article, oldest first, with whether each was reported as
+    /// a change and, if not, why (`no: seen_before`, `no: below_min_size`,
+    /// `no: social_title`).
     Versions {
         /// Article id, or any of its URLs (a feed's link, the URL a fetch ended at, the
         /// canonical URL; tracking parameters, scheme and `www.` do not matter).
@@ -347,7 +349,7 @@ fn reextract_cmd(
 
 /// Parses `--since`: RFC 3339, a date, or an age such as `2d`.
 fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    if let Some(t) = crate::extract::parse_time(s) {
+    if let Some(t) = crate::extract::parse_any_time(s) {
         return Ok(t);
     }
     let age = humantime::parse_duration(s).with_context(|| {
@@ -644,18 +646,25 @@ fn versions(store: &Store, article: &str, json: bool) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:>6}  {:<20}  {:<8}  {:<24}  TITLE",
-        "ID", "FETCHED", "COMMENTS", "CHANGES"
+        "{:>6}  {:<20}  {:<8}  {:<24}  {:<18}  TITLE",
+        "ID", "FETCHED", "COMMENTS", "CHANGES", "REPORTED"
     )?;
     for v in rows {
         let changes: Vec<&str> = v.changes.iter().map(|c| c.as_str()).collect();
+        // Whether the version was reported as a change, and if not, why (the noise
+        // control that held it back).
+        let reported = match &v.suppressed {
+            Some(why) => format!("no: {why}"),
+            None => "yes".to_string(),
+        };
         writeln!(
             out,
-            "{:>6}  {:<20}  {:<8}  {:<24}  {}",
+            "{:>6}  {:<20}  {:<8}  {:<24}  {:<18}  {}",
             v.id,
             v.fetched_at,
             v.comments.as_str(),
             changes.join(","),
+            reported,
             v.title.as_deref().unwrap_or("")
         )?;
     }

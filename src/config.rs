@@ -85,8 +85,13 @@ pub struct Noise {
     /// not reported. 0 reports every edit.
     pub min_change_chars: usize,
     /// A version equal to one of the article's last `seen_before` versions (a page
-    /// flipping between states) is stored but not reported. 0 turns this off.
+    /// flipping between states) is stored but not reported. 0 turns this off. Comment
+    /// state changes are always reported.
     pub seen_before: usize,
+    /// Whether a version whose only change is the social or document title
+    /// (`og:title`, `twitter:title`, `<title>`: change kind `social_title`) is reported.
+    /// Off by default: such versions are stored and listed by `stet versions`.
+    pub report_social_title: bool,
 }
 
 impl Noise {
@@ -103,6 +108,9 @@ impl Noise {
         if let Some(k) = feed.seen_before {
             n.seen_before = k;
         }
+        if let Some(r) = feed.report_social_title {
+            n.report_social_title = r;
+        }
         n
     }
 }
@@ -118,6 +126,8 @@ pub struct FeedNoise {
     pub min_change_chars: Option<usize>,
     /// Replaces the global seen-before depth.
     pub seen_before: Option<usize>,
+    /// Replaces the global `report_social_title`.
+    pub report_social_title: Option<bool>,
 }
 
 impl PartialEq for FeedNoise {
@@ -125,6 +135,7 @@ impl PartialEq for FeedNoise {
         self.drop_selectors == other.drop_selectors
             && self.min_change_chars == other.min_change_chars
             && self.seen_before == other.seen_before
+            && self.report_social_title == other.report_social_title
             && self.ignore_patterns.len() == other.ignore_patterns.len()
             && self
                 .ignore_patterns
@@ -323,6 +334,7 @@ struct RawNoise {
     ignore_patterns: Vec<String>,
     min_change_chars: Option<usize>,
     seen_before: Option<usize>,
+    report_social_title: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -407,6 +419,7 @@ struct RawFeed {
     ignore_patterns: Vec<String>,
     min_change_chars: Option<usize>,
     seen_before: Option<usize>,
+    report_social_title: Option<bool>,
 }
 
 /// Compiles `ignore_patterns` and checks `drop_selectors`, naming the key at fault.
@@ -436,6 +449,7 @@ fn compile_noise(
 /// Every change kind a notifier may filter on: version changes, then status events.
 pub const CHANGE_KINDS: &[&str] = &[
     "title",
+    "social_title",
     "body",
     "byline",
     "published",
@@ -691,6 +705,7 @@ impl Config {
                     ignore_patterns: patterns,
                     min_change_chars: f.min_change_chars,
                     seen_before: f.seen_before,
+                    report_social_title: f.report_social_title,
                 },
             });
         }
@@ -704,6 +719,7 @@ impl Config {
             drop_selectors: raw.noise.drop_selectors,
             min_change_chars: raw.noise.min_change_chars.unwrap_or(0),
             seen_before: raw.noise.seen_before.unwrap_or(5),
+            report_social_title: raw.noise.report_social_title.unwrap_or(false),
         };
         let mut notify = Vec::with_capacity(raw.notify.len());
         for (i, n) in raw.notify.into_iter().enumerate() {

@@ -46,6 +46,12 @@ pub struct Facts<'a> {
     pub comments: CommentState,
     /// Hex sha256 of the normalized body text.
     pub body_sha256: &'a str,
+    /// The visible headline.
+    pub headline: Option<&'a str>,
+    /// The social title (`og:title`, `twitter:title`).
+    pub social_title: Option<&'a str>,
+    /// The document title (`<title>`).
+    pub document_title: Option<&'a str>,
 }
 
 impl<'a> From<&'a Version> for Facts<'a> {
@@ -56,23 +62,41 @@ impl<'a> From<&'a Version> for Facts<'a> {
             published: v.published.as_deref(),
             comments: v.comments,
             body_sha256: &v.body_sha256,
+            headline: v.headline.as_deref(),
+            social_title: v.social_title.as_deref(),
+            document_title: v.document_title.as_deref(),
         }
     }
 }
 
+/// Whether two optional short fields differ once compared as diff lines are
+/// ([`line_key`]: whitespace and typographic quotes folded).
+fn differ(a: Option<&str>, b: Option<&str>) -> bool {
+    a.map(line_key) != b.map(line_key)
+}
+
 /// The change kinds from `old` (None for the first version) to `new`, in a fixed order:
-/// new, title, byline, published, body, comments_closed / comments_opened. Titles and
-/// bylines are compared as diff lines are ([`line_key`]): a quote-only or spacing-only
-/// difference is not a `title` or `byline` change.
+/// new, title / social_title, byline, published, body, comments_closed / comments_opened.
+///
+/// `title` is a change of the visible headline (of the title when either version has no
+/// headline); `social_title` a change of the social or document title while the
+/// headline stayed. Titles and bylines are compared as diff lines are ([`line_key`]): a quote-only or
+/// spacing-only difference is not a `title` or `byline` change.
 pub fn change_kinds(old: Option<&Facts<'_>>, new: &Facts<'_>) -> Vec<ChangeKind> {
     let Some(old) = old else {
         return vec![ChangeKind::New];
     };
     let mut kinds = Vec::new();
-    // Typography alone (quotes, spacing) is no change of a short field either.
-    let differ = |a: Option<&str>, b: Option<&str>| a.map(line_key) != b.map(line_key);
-    if differ(old.title, new.title) {
+    let title_changed = match (old.headline, new.headline) {
+        (Some(a), Some(b)) => differ(Some(a), Some(b)),
+        _ => differ(old.title, new.title),
+    };
+    if title_changed {
         kinds.push(ChangeKind::Title);
+    } else if differ(old.social_title, new.social_title)
+        || differ(old.document_title, new.document_title)
+    {
+        kinds.push(ChangeKind::SocialTitle);
     }
     if differ(old.byline, new.byline) {
         kinds.push(ChangeKind::Byline);
@@ -532,6 +556,9 @@ mod tests {
             published: None,
             comments: CommentState::Open,
             body_sha256: "x",
+            headline: None,
+            social_title: Some("S"),
+            document_title: None,
         };
         let b = Facts {
             title: Some("B"),
@@ -563,5 +590,42 @@ mod tests {
             ..a
         };
         assert_eq!(change_kinds(Some(&c), &d), [ChangeKind::Body]);
+    }
+
+    #[test]
+    fn the_headline_decides_title_changes_and_metadata_titles_their_own_kind() {
+        let a = Facts {
+            title: Some("Ferry timetable approved | Gazette"),
+            byline: None,
+            published: None,
+            comments: CommentState::Open,
+            body_sha256: "x",
+            headline: Some("Ferry timetable approved"),
+            social_title: Some("Ferry timetable approved"),
+            document_title: Some("Ferry timetable approved | Gazette"),
+        };
+        // og:title and the title's spelling change, the headline stays.
+        let b = Facts {
+            title: Some("Ferry timetable approved"),
+            social_title: Some("Why your ferry runs later"),
+            ..a
+        };
+        assert_eq!(change_kinds(Some(&a), &b), [ChangeKind::SocialTitle]);
+        // The headline changes: a title change, whatever the metadata does.
+        let c = Facts {
+            headline: Some("Ferry timetable approved after vote"),
+            ..b
+        };
+        assert_eq!(change_kinds(Some(&b), &c), [ChangeKind::Title]);
+        // Typographic quotes and spacing are no change.
+        let d = Facts {
+            headline: Some("Ferry  timetable \u{201c}approved\u{201d}"),
+            ..a
+        };
+        let e = Facts {
+            headline: Some("Ferry timetable \"approved\""),
+            ..a
+        };
+        assert_eq!(change_kinds(Some(&d), &e), []);
     }
 }

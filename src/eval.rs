@@ -329,9 +329,12 @@ pub fn zyte_page_texts(dir: &Path, id: &str, rules: &Rules) -> anyhow::Result<(S
     ))
 }
 
-/// Metadata fields compared on Mozilla pages.
-pub const MOZILLA_FIELDS: [&str; 6] = [
+/// Metadata fields compared on Mozilla pages. `title` is the version's title (the visible
+/// `<h1>` headline, else the metadata title); `metadataTitle` is the metadata title alone
+/// (what Readability.js gives as `title`), both compared with the expected `title`.
+pub const MOZILLA_FIELDS: [&str; 7] = [
     "title",
+    "metadataTitle",
     "byline",
     "excerpt",
     "siteName",
@@ -436,6 +439,7 @@ pub fn run_mozilla(dir: &Path, only: Option<&str>, rules: &Rules) -> anyhow::Res
             let x = x?;
             match field {
                 "title" => x.title.clone(),
+                "metadataTitle" => x.metadata_title.clone(),
                 "byline" => x.byline.clone(),
                 "excerpt" => x.excerpt.clone(),
                 "siteName" => x.site_name.clone(),
@@ -447,7 +451,7 @@ pub fn run_mozilla(dir: &Path, only: Option<&str>, rules: &Rules) -> anyhow::Res
         let mut fields = Vec::new();
         let mut mismatches = Vec::new();
         for f in MOZILLA_FIELDS {
-            let exp = opt_str(&meta[f]);
+            let exp = opt_str(&meta[if f == "metadataTitle" { "title" } else { f }]);
             let g = got(f);
             let compared = !(matches!(f, "lang" | "publishedTime") && exp.is_none());
             let agree = if !compared {

@@ -37,7 +37,8 @@ pub struct Entry {
     pub title: Option<String>,
     /// First author's name.
     pub author: Option<String>,
-    /// Publication time (RSS `pubDate`, Atom `published`, else `updated`), UTC.
+    /// Publication time (RSS `pubDate`, Atom `published`, else `updated`), UTC; a
+    /// placeholder or impossible time is none ([`crate::extract::plausible`]).
     pub published: Option<DateTime<Utc>>,
 }
 
@@ -105,7 +106,11 @@ pub fn parse_http(
                     .filter_map(|p| p.name.as_deref())
                     .map(|n| n.trim().to_string())
                     .find(|n| !n.is_empty()),
-                published: e.published.or(e.updated),
+                // Placeholder dates (epoch 0, 0001-01-01, far future) are no dates.
+                published: e
+                    .published
+                    .filter(|t| crate::extract::plausible(*t))
+                    .or(e.updated.filter(|t| crate::extract::plausible(*t))),
             }
         })
         .collect();

@@ -17,6 +17,7 @@ pub mod feed;
 pub mod guard;
 pub mod http;
 pub mod identity;
+pub mod multipage;
 pub mod noise;
 pub mod notify;
 pub mod poll;

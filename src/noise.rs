@@ -1,12 +1,19 @@
 //! Noise controls: what is not worth reporting as a change.
 //!
-//! Three rules, configured globally and per feed ([`crate::config::Noise`]):
+//! Four rules, configured globally and per feed ([`crate::config::Noise`]):
 //! - `ignore_patterns`: text matching these regexes is removed before hashing, so an edit
 //!   confined to it makes no version at all (the stored text keeps it);
 //! - `seen_before`: a version whose content equals one of the article's last K versions
-//!   (a page flipping between two states) is stored but not reported;
+//!   (a page flipping between two states) is stored but not reported. A change of the
+//!   comment state is a state change, not noise: it is always reported, however often
+//!   comments were opened and closed before;
 //! - `min_change_chars`: a body edit under N characters (inserted plus deleted, counted
-//!   over words) is stored but not reported.
+//!   over words) is stored but not reported;
+//! - `report_social_title` (off by default): a version whose only change is the social
+//!   or document title (`social_title`) is stored but not reported unless it is on.
+//!
+//! Every version is stored; why one is not reported is stored with it and shown by
+//! `stet versions`.
 //!
 //! Whitespace, NBSP and typographic quotes are folded before hashing by
 //! [`crate::text::normalize_for_hash`]; relative-time labels outside the body never reach
@@ -19,6 +26,9 @@ use crate::store::{ChangeKind, Store, StoreError, Version};
 pub const SEEN_BEFORE: &str = "seen_before";
 /// Why a version is not reported.
 pub const BELOW_MIN_SIZE: &str = "below_min_size";
+/// Why a version is not reported: only its social or document title changed, and
+/// `report_social_title` is off.
+pub const SOCIAL_TITLE: &str = "social_title";
 
 /// The text as hashed: `text` with every ignored pattern removed.
 pub fn hashed_text<'a>(noise: &Noise, text: &'a str) -> std::borrow::Cow<'a, str> {
@@ -56,7 +66,14 @@ pub fn suppression(
     let Some(latest) = latest else {
         return Ok(None);
     };
+    if kinds == [ChangeKind::SocialTitle] && !noise.report_social_title {
+        return Ok(Some(SOCIAL_TITLE));
+    }
+    let comments_changed = kinds
+        .iter()
+        .any(|k| matches!(k, ChangeKind::CommentsClosed | ChangeKind::CommentsOpened));
     if noise.seen_before > 0
+        && !comments_changed
         && store
             .recent_content_hashes(article_id, noise.seen_before)?
             .iter()

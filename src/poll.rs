@@ -26,6 +26,7 @@ use crate::extract::{self, EXTRACTOR_VERSION};
 use crate::guard::{self, Verdict};
 use crate::http::{self, FetchError, FetchRecord, Fetcher, Request, Response, Stage};
 use crate::identity;
+use crate::multipage;
 use crate::noise;
 use crate::schedule;
 use crate::snapshot;
@@ -121,10 +122,14 @@ pub struct Poller {
 /// last check, decoding, extraction and the raw page's compression (as a delta against
 /// a resembling stored page when the poller holds one, see [`store::bases`]).
 pub struct Prepared {
+    /// The raw body's hash, or for a multi-page article the hash of all its pages
+    /// ([`multipage::series_hash`]).
     raw_sha: store::Sha256,
     /// Why the body is not a web page ([`guard::not_a_page`]), when it is not.
     not_a_page: Option<String>,
     work: Option<Work>,
+    /// The article's later pages, when it is split over several ([`multipage`]).
+    pages: multipage::Pages,
 }
 
 /// Decoding and extraction of one page.
@@ -136,24 +141,48 @@ struct Work {
     /// The raw body packed as a blob, possibly as a delta, with its sketch (None:
     /// compressed when stored).
     raw_packed: Option<(store::blob::Packed, store::bases::Sketch)>,
+    /// The encodings of the later pages of a multi-page article, in order.
+    page_encodings: Vec<&'static encoding_rs::Encoding>,
 }
 
 impl Work {
-    fn of(resp: &Response, drop_selectors: &[String], bases: Option<&BasePool>) -> Work {
+    /// Decodes and extracts `resp` and its `later` pages (one article over all of
+    /// them); packs the raw body against `bases` when there is no later page.
+    fn of(
+        resp: &Response,
+        later: &[multipage::Page],
+        drop_selectors: &[String],
+        bases: Option<&BasePool>,
+    ) -> Work {
         let decode_span = bench::span(bench::Stage::Decode);
         let decoded = http::decode::decode_html(&resp.body, resp.charset());
         let page_text = guard::page_text(&decoded.text);
+        let later: Vec<(http::decode::Decoded, &multipage::Page)> = later
+            .iter()
+            .map(|p| (http::decode::decode_html(&p.body, p.charset.as_deref()), p))
+            .collect();
         drop(decode_span);
         let extract_span = bench::span(bench::Stage::Extract);
-        let extracted =
-            extract::extract_with(&decoded.text, resp.final_url.as_str(), drop_selectors);
+        let first = (decoded.text.as_str(), resp.final_url.as_str());
+        let extracted = if later.is_empty() {
+            extract::extract_with(first.0, first.1, drop_selectors)
+        } else {
+            let pages: Vec<(String, String)> = later
+                .iter()
+                .map(|(d, p)| (d.text.clone(), p.url.clone()))
+                .collect();
+            multipage::extract_pages(first, &pages, drop_selectors)
+        };
         drop(extract_span);
-        let raw_packed = bases.and_then(|b| store::blob::pack(&resp.body, b).ok());
+        let raw_packed = bases
+            .filter(|_| later.is_empty())
+            .and_then(|b| store::blob::pack(&resp.body, b).ok());
         Work {
             encoding: decoded.encoding,
             page_text,
             extracted,
             raw_packed,
+            page_encodings: later.iter().map(|(d, _)| d.encoding).collect(),
         }
     }
 }
@@ -363,9 +392,11 @@ impl Poller {
             futures_util::stream::iter(articles.into_iter().map(|article| async move {
                 let started = Utc::now();
                 let fetched = self.fetch_article(&article, all).await;
+                let pages = self.follow_pages(&article, &fetched, all).await;
                 let drop_selectors = self.noise_for(&article).drop_selectors;
                 let (fetched, prepared) = prepare(
                     fetched,
+                    pages,
                     &self.cpu,
                     article.last_raw_sha256,
                     drop_selectors,
@@ -476,6 +507,37 @@ impl Poller {
                 force,
             })
             .await
+    }
+
+    /// The later pages of an article split over several ([`multipage::follow`]), fetched
+    /// like the article itself; their links are read on the CPU pool.
+    async fn follow_pages(
+        &self,
+        article: &Article,
+        fetched: &Fetched,
+        force: bool,
+    ) -> multipage::Pages {
+        let Ok(first) = &fetched.1 else {
+            return multipage::Pages::default();
+        };
+        if !multipage::may_have_next(&first.body) {
+            return multipage::Pages::default();
+        }
+        let allow_private = self.allows_private(article).await;
+        multipage::follow(
+            &self.fetcher,
+            first,
+            &article.url,
+            allow_private,
+            force,
+            |body, charset, url| {
+                self.cpu.run(move || {
+                    let decoded = http::decode::decode_html(&body, charset.as_deref());
+                    multipage::links(&decoded.text, &url)
+                })
+            },
+        )
+        .await
     }
 
     /// Records one feed poll and its new entries; returns the articles created.
@@ -691,7 +753,17 @@ impl Poller {
     ) -> Result<CheckOutcome, PollError> {
         let started = Utc::now();
         let fetched = self.fetch_article(article, false).await;
-        self.save_article(store, article, started, fetched, None)
+        let pages = self.follow_pages(article, &fetched, false).await;
+        let (fetched, prepared) = prepare(
+            fetched,
+            pages,
+            &self.cpu,
+            article.last_raw_sha256,
+            self.noise_for(article).drop_selectors,
+            &self.bases,
+        )
+        .await;
+        self.save_article(store, article, started, fetched, prepared)
     }
 
     /// Judges a fetched article and writes the outcome in one transaction.
@@ -781,9 +853,35 @@ impl Poller {
             store.set_fetch_outcome(fetch_id, outcome, Some("http_status"), None)?;
             return Ok(CheckOutcome::HttpStatus(resp.status));
         }
-        let raw_sha = match &prepared {
-            Some(p) => p.raw_sha,
-            None => store::blob::sha256(&resp.body),
+        let (raw_sha, not_a_page, work, pages) = match prepared {
+            Some(p) => (p.raw_sha, p.not_a_page, p.work, p.pages),
+            None => (
+                store::blob::sha256(&resp.body),
+                guard::not_a_page(resp.content_type.as_deref(), &resp.body),
+                None,
+                multipage::Pages::default(),
+            ),
+        };
+        // A multi-page article: every page's fetch is logged; one page missing makes the
+        // check incomplete, and no version (its paragraphs would look deleted). Its first
+        // page is always fetched whole (no validators kept), so that a 304 for it never
+        // hides an edit on a later page.
+        for r in &pages.records {
+            store.log_fetch(r, article.feed_id, Some(article.id))?;
+        }
+        if let Some(why) = &pages.failure {
+            let msg = format!("pages failed: {why}");
+            tracing::info!(article = %article.url, error = %msg, "article page missing");
+            check.error = Some(&msg);
+            store.save_check(&check)?;
+            store.set_fetch_outcome(fetch_id, "error", None, Some(&msg))?;
+            return Ok(CheckOutcome::Failed(msg));
+        }
+        let no_validators = http::Validators::default();
+        let validators = if pages.pages.is_empty() {
+            &resp.validators
+        } else {
+            &no_validators
         };
         // An article moved for good (301/308): recorded once per new address, on the
         // same article, which keeps its identity and history.
@@ -806,16 +904,12 @@ impl Poller {
             .is_some_and(|v| v.extractor_version == EXTRACTOR_VERSION)
             && article.last_raw_sha256 == Some(raw_sha)
         {
-            check.validators = Some(&resp.validators);
+            check.validators = Some(validators);
             restore(&mut check);
             store.save_check(&check)?;
             store.set_fetch_outcome(fetch_id, "unchanged", None, None)?;
             return Ok(CheckOutcome::NotModified);
         }
-        let not_a_page = match &prepared {
-            Some(p) => p.not_a_page.clone(),
-            None => guard::not_a_page(resp.content_type.as_deref(), &resp.body),
-        };
         if let Some(why) = not_a_page {
             let msg = format!("extract failed: {why}");
             tracing::info!(article = %article.url, error = %msg, "not a web page");
@@ -830,9 +924,10 @@ impl Poller {
             page_text,
             extracted,
             raw_packed,
-        } = match prepared.and_then(|p| p.work) {
+            page_encodings,
+        } = match work {
             Some(w) => w,
-            None => Work::of(&resp, &noise.drop_selectors, None),
+            None => Work::of(&resp, &pages.pages, &noise.drop_selectors, None),
         };
         let prev_len = match &latest {
             Some(v) => Some(store.blob_text(&v.text_sha256)?.chars().count()),
@@ -902,7 +997,7 @@ impl Poller {
             }
             None => (article, latest),
         };
-        check.validators = Some(&resp.validators);
+        check.validators = Some(validators);
         check.raw_sha256 = Some(raw_sha);
         restore(&mut check);
         // Compare like with like: a latest version made by an older extractor is rebuilt
@@ -937,6 +1032,9 @@ impl Poller {
             published: published_s.as_deref(),
             comments: snap.extracted.comments,
             body_sha256: &body_hex,
+            headline: snap.extracted.headline.as_deref(),
+            social_title: snap.extracted.social_title.as_deref(),
+            document_title: snap.extracted.document_title.as_deref(),
         };
         let kinds = diff::change_kinds(latest.as_ref().map(Facts::from).as_ref(), &facts);
         let suppressed = noise::suppression(
@@ -948,8 +1046,20 @@ impl Poller {
             &kinds,
             &snap.extracted.text,
         )?;
-        check.version =
-            Some(snap.as_new_version(&resp.body, &kinds, suppressed, Some(encoding.name())));
+        let page_raws: Vec<store::PageRaw<'_>> = pages
+            .pages
+            .iter()
+            .zip(&page_encodings)
+            .map(|(p, e)| store::PageRaw {
+                url: &p.url,
+                raw: &p.body,
+                encoding: Some(e.name()),
+            })
+            .collect();
+        let mut version =
+            snap.as_new_version(&resp.body, &kinds, suppressed, Some(encoding.name()));
+        version.pages = &page_raws;
+        check.version = Some(version);
         let id = store
             .save_check_with(&check, raw_packed.as_ref().map(|(p, _)| p))?
             .expect("a check with a version stores it");
@@ -1023,6 +1133,7 @@ impl CpuPool {
 /// extraction when the raw bytes' hash is `last`, the hash of the last check's.
 async fn prepare(
     fetched: Fetched,
+    pages: multipage::Pages,
     cpu: &CpuPool,
     last: Option<store::Sha256>,
     drop_selectors: Vec<String>,
@@ -1035,16 +1146,20 @@ async fn prepare(
     cpu.run(move || {
         let prepared = match &fetched.1 {
             Ok(resp) => {
-                let raw_sha = store::blob::sha256(&resp.body);
-                // Nothing to prepare for the same raw bytes as last time, or for a body
-                // that is not a web page (the writer reports it).
+                let raw_sha =
+                    multipage::series_hash(&store::blob::sha256(&resp.body), &pages.pages);
+                // Nothing to prepare for the same raw bytes as last time, for a body
+                // that is not a web page or for an incomplete series of pages (the
+                // writer reports them).
                 let not_a_page = guard::not_a_page(resp.content_type.as_deref(), &resp.body);
-                let work = (last != Some(raw_sha) && not_a_page.is_none())
-                    .then(|| Work::of(resp, &drop_selectors, Some(&bases)));
+                let work =
+                    (last != Some(raw_sha) && not_a_page.is_none() && pages.failure.is_none())
+                        .then(|| Work::of(resp, &pages.pages, &drop_selectors, Some(&bases)));
                 Some(Prepared {
                     raw_sha,
                     not_a_page,
                     work,
+                    pages,
                 })
             }
             Err(_) => None,

@@ -22,29 +22,59 @@ pub struct Snapshot {
     pub extracted: Extracted,
     /// Headline (the page's, else the feed entry's).
     pub title: Option<String>,
-    /// Author line (the page's, else the feed entry's).
+    /// Author line (the page's without a leading "By", else the feed entry's).
     pub byline: Option<String>,
     /// Publication time (the page's, else the feed entry's).
     pub published: Option<DateTime<Utc>>,
-    /// sha256 over the normalized title, byline, comment state and body text (ignored
-    /// patterns removed): equal hashes mean no new version.
+    /// sha256 over the normalized titles (title, visible headline, social and document
+    /// titles), byline, comment state and body text (ignored patterns removed): equal
+    /// hashes mean no new version.
     pub content_sha256: Sha256,
-    /// sha256 of the normalized body text alone (decides the `body` change kind).
+    /// sha256 of the normalized body text alone, without a first paragraph that is the
+    /// headline (decides the `body` change kind, so that a rewritten headline is a
+    /// `title` change only).
     pub body_sha256: Sha256,
 }
 
-/// The content hash: sha256 over the normalized title, byline, comment state and body
-/// text. Anything else in the page (scripts, nonces, ads, "updated 5 minutes ago"
-/// labels outside the body) cannot change it.
+/// The titles a version is watched on, besides its title: the visible headline, the
+/// social title and the document title ([`Extracted`]'s fields of those names).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WatchedTitles<'a> {
+    /// The visible `<h1>` headline.
+    pub headline: Option<&'a str>,
+    /// `og:title`, else `twitter:title`.
+    pub social_title: Option<&'a str>,
+    /// `<title>`.
+    pub document_title: Option<&'a str>,
+}
+
+impl<'a> WatchedTitles<'a> {
+    /// The watched titles of an extracted page.
+    pub fn of(x: &'a Extracted) -> WatchedTitles<'a> {
+        WatchedTitles {
+            headline: x.headline.as_deref(),
+            social_title: x.social_title.as_deref(),
+            document_title: x.document_title.as_deref(),
+        }
+    }
+}
+
+/// The content hash: sha256 over the normalized title, watched titles, byline, comment
+/// state and body text. Anything else in the page (scripts, nonces, ads, "updated 5
+/// minutes ago" labels outside the body) cannot change it.
 pub fn content_hash(
     title: Option<&str>,
+    titles: WatchedTitles<'_>,
     byline: Option<&str>,
     comments: extract::CommentState,
     text: &str,
 ) -> Sha256 {
     let doc = format!(
-        "title: {}\nbyline: {}\ncomments: {}\n{}",
+        "title: {}\nheadline: {}\nsocial title: {}\ndocument title: {}\nbyline: {}\ncomments: {}\n{}",
         title.unwrap_or(""),
+        titles.headline.unwrap_or(""),
+        titles.social_title.unwrap_or(""),
+        titles.document_title.unwrap_or(""),
         byline.unwrap_or(""),
         comments.as_str(),
         text
@@ -52,20 +82,58 @@ pub fn content_hash(
     store::blob::sha256(text::normalize_for_hash(&doc).as_bytes())
 }
 
+/// A byline without its leading "By" label (`By Mara Castell` → `Mara Castell`): the
+/// version records the names, so that a template that adds or drops the label changes
+/// nothing. (The extractor keeps the label, as Readability does.)
+pub fn byline_names(byline: &str) -> &str {
+    let b = byline.trim();
+    match b.get(..3) {
+        Some(by) if by.eq_ignore_ascii_case("by ") => b[3..].trim_start(),
+        _ => b,
+    }
+}
+
+/// `text` without its first paragraph when that paragraph is one of `titles` (the same
+/// words, [`extract::headline::words`]): the headline at the top of the body.
+pub fn without_headline<'t>(text: &'t str, titles: &[Option<&str>]) -> &'t str {
+    let (first, rest) = text.split_once("\n\n").unwrap_or((text, ""));
+    let words = extract::headline::words(first);
+    if !words.is_empty()
+        && titles
+            .iter()
+            .flatten()
+            .any(|t| extract::headline::words(t) == words)
+    {
+        rest
+    } else {
+        text
+    }
+}
+
 /// Builds the snapshot of `extracted`, with `entry` as the metadata fallback and the
 /// noise controls' ignored patterns left out of the hashes.
 pub fn build(extracted: Extracted, entry: &EntryMeta, noise: &Noise) -> Snapshot {
     let title = extracted.title.clone().or_else(|| entry.title.clone());
-    let byline = extracted.byline.clone().or_else(|| entry.author.clone());
-    let published = extracted.published.or(entry.published);
+    let byline = extracted
+        .byline
+        .as_deref()
+        .map(byline_names)
+        .filter(|b| !b.is_empty())
+        .map(str::to_string)
+        .or_else(|| entry.author.clone());
+    let published = extracted
+        .published
+        .or(entry.published.filter(|t| extract::plausible(*t)));
     let hashed = noise::hashed_text(noise, &extracted.text);
     let content_sha256 = content_hash(
         title.as_deref(),
+        WatchedTitles::of(&extracted),
         byline.as_deref(),
         extracted.comments,
         &hashed,
     );
-    let body_sha256 = store::blob::sha256(text::normalize_for_hash(&hashed).as_bytes());
+    let body = without_headline(&hashed, &[title.as_deref(), extracted.headline.as_deref()]);
+    let body_sha256 = store::blob::sha256(text::normalize_for_hash(body).as_bytes());
     Snapshot {
         extracted,
         title,
@@ -107,7 +175,22 @@ pub fn reextract(
     let raw = store.blob(&version.raw_sha256)?;
     let label = version.encoding.as_deref();
     let decoded = crate::http::decode::decode_html(&raw, label);
-    let extracted = extract::extract_with(&decoded.text, &article.url, &noise.drop_selectors)?;
+    let pages = store.version_pages(version.id)?;
+    let extracted = if pages.is_empty() {
+        extract::extract_with(&decoded.text, &article.url, &noise.drop_selectors)?
+    } else {
+        let mut later = Vec::with_capacity(pages.len());
+        for p in &pages {
+            let raw = store.blob(&p.raw_sha256)?;
+            let text = crate::http::decode::decode_html(&raw, p.encoding.as_deref()).text;
+            later.push((text, p.url.clone()));
+        }
+        crate::multipage::extract_pages(
+            (&decoded.text, &article.url),
+            &later,
+            &noise.drop_selectors,
+        )?
+    };
     let snap = build(extracted, &article.entry, noise);
     store.update_derived(version.id, &snap.as_new_version(&raw, &[], None, label))?;
     Ok(true)
@@ -138,6 +221,34 @@ impl Snapshot {
             extractor_version: EXTRACTOR_VERSION,
             suppressed,
             encoding,
+            headline: self.extracted.headline.as_deref(),
+            social_title: self.extracted.social_title.as_deref(),
+            document_title: self.extracted.document_title.as_deref(),
+            pages: &[],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_headline_atop_the_body_is_no_body_text() {
+        let text = "Ferry timetable approved\n\nThe board met.\nIt agreed.";
+        assert_eq!(
+            without_headline(text, &[None, Some("Ferry Timetable Approved")]),
+            "The board met.\nIt agreed."
+        );
+        assert_eq!(without_headline(text, &[Some("Tram depot")]), text);
+        assert_eq!(without_headline("Only one", &[Some("Only one")]), "");
+    }
+
+    #[test]
+    fn a_byline_is_names_without_the_by_label() {
+        assert_eq!(byline_names("By Mara Castell"), "Mara Castell");
+        assert_eq!(byline_names("by  Ann Lee, Bo Chen"), "Ann Lee, Bo Chen");
+        assert_eq!(byline_names("Byron Katie"), "Byron Katie");
+        assert_eq!(byline_names("Staff Writer"), "Staff Writer");
     }
 }

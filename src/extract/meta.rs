@@ -35,6 +35,10 @@ pub struct PageMeta {
     pub lang: Option<String>,
     /// The first `<time datetime>` of the page.
     pub first_time: Option<String>,
+    /// The social title: `og:title`, then `twitter:title`.
+    pub social_title: Option<String>,
+    /// The document title: the text of the first `<title>`.
+    pub document_title: Option<String>,
 }
 
 const ARTICLE_TYPES: &[&str] = &[
@@ -225,6 +229,12 @@ pub fn read(doc: &Document) -> PageMeta {
         .select("time[datetime]")
         .iter()
         .find_map(|t| t.attr("datetime").and_then(|d| non_empty(&d)));
+    m.social_title = meta(doc, &["og:title", "twitter:title"]);
+    m.document_title = doc
+        .select("title")
+        .iter()
+        .next()
+        .and_then(|t| non_empty(&t.text()));
     m
 }
 
@@ -254,6 +264,23 @@ mod tests {
         assert_eq!(m.modified.as_deref(), Some("2026-03-02T10:00:00Z"));
         assert_eq!(m.site_name.as_deref(), Some("Gazette"));
         assert_eq!(m.image.as_deref(), Some("https://ex.test/a.jpg"));
+        assert_eq!(m.social_title, None);
+    }
+
+    #[test]
+    fn social_and_document_titles() {
+        let doc = Document::from(
+            r#"<html><head><title> Ferry  timetable | Gazette </title>
+            <meta name="twitter:title" content="Twitter headline">
+            <meta property="og:title" content="Social headline"></head>
+            <body><svg><title>icon</title></svg></body></html>"#,
+        );
+        let m = read(&doc);
+        assert_eq!(m.social_title.as_deref(), Some("Social headline"));
+        assert_eq!(
+            m.document_title.as_deref(),
+            Some("Ferry timetable | Gazette")
+        );
     }
 
     #[test]

@@ -11,11 +11,16 @@
 //! bars, newsletter boxes, author bios, date lines, teasers): see [`clean`] for the named
 //! rules. The page's metadata is read by [`meta`] before any cleaning.
 //!
-//! Metadata precedence (first non-empty wins; times are normalized to UTC, RFC 3339):
-//! - title: Readability's title, which takes JSON-LD `headline`/`name`, OpenGraph, Twitter
-//!   and Dublin Core titles, then the `<title>` with the site name cut off by Readability's
+//! Metadata precedence (first non-empty wins; times are normalized to UTC, RFC 3339, and
+//! placeholder or impossible times are no times at all, see [`plausible`]):
+//! - title: the visible headline, the `<h1>` a reader sees ([`headline`]); else
+//!   Readability's title, which takes JSON-LD `headline`/`name`, OpenGraph, Twitter and
+//!   Dublin Core titles, then the `<title>` with the site name cut off by Readability's
 //!   heuristics (and by rule `site-suffix` for a three- or four-word `<h1>`); then JSON-LD
-//!   `headline`;
+//!   `headline`. When the headline and that title are the same words in different dress
+//!   (quotes, case, a site name after a separator), the latter's spelling is kept. The
+//!   social title (`og:title`, `twitter:title`) and the document title (`<title>`) are
+//!   kept apart, so that a change of either alone is told from a headline change;
 //! - byline: Readability's byline: JSON-LD `author`, `<meta name=author>`, Dublin Core
 //!   creator, then the first element marked `rel=author`/`itemprop=author` or with a
 //!   byline class (blocks holding it are kept until Readability has read it), skipping
@@ -37,6 +42,7 @@
 
 pub mod clean;
 pub mod comments;
+pub mod headline;
 pub mod meta;
 mod query;
 
@@ -72,8 +78,18 @@ pub enum ExtractError {
 /// The article extracted from a page.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Extracted {
-    /// The headline.
+    /// The title: the visible headline, else the metadata title (see the module
+    /// documentation).
     pub title: Option<String>,
+    /// The visible headline, the `<h1>` a reader sees as the title ([`headline`]), if any.
+    pub headline: Option<String>,
+    /// The title from metadata alone (Readability's title, then JSON-LD `headline`), the
+    /// fallback of `title`; kept for `stet-eval`, which compares it with Readability's.
+    pub metadata_title: Option<String>,
+    /// The social title: `og:title`, else `twitter:title`.
+    pub social_title: Option<String>,
+    /// The document title: the page's `<title>`.
+    pub document_title: Option<String>,
     /// The author line ("Jane Doe", "Staff Writer").
     pub byline: Option<String>,
     /// Publication time, UTC.
@@ -159,13 +175,8 @@ pub fn extract_with_rules(
     .and_then(|u| url::Url::parse(url).ok()?.join(&u).ok())
     .map(|u| u.to_string());
     let page_meta = meta::read(&doc);
-    let headings: Vec<String> = doc
-        .select_matcher(matcher!("h1"))
-        .iter()
-        .map(|h| crate::text::collapse_ws(&h.text()))
-        .filter(|h| !h.is_empty())
-        .take(4)
-        .collect();
+    let h1s = headline::headings(&doc);
+    let headings: Vec<String> = h1s.iter().take(4).map(|h| h.text.clone()).collect();
     doc.select_matcher(matcher!(COMMENT_SECTIONS)).remove();
     doc.select_matcher(matcher!(NAVIGATION)).remove();
     clean::before_scoring(&doc, rules);
@@ -221,16 +232,31 @@ pub fn extract_with_rules(
         .select_matcher(matcher!("img[src]"))
         .iter()
         .find_map(|i| i.attr("src").map(|s| s.to_string()));
+    let metadata_title = clean(Some(article.title))
+        .map(|t| {
+            if rules.on("site-suffix") {
+                without_site_name(t, &headings)
+            } else {
+                t
+            }
+        })
+        .or(m.headline.clone());
+    let references: Vec<&str> = [
+        metadata_title.as_deref(),
+        m.social_title.as_deref(),
+        m.headline.as_deref(),
+        m.document_title.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let visible = headline::choose(&h1s, &references);
     Ok(Extracted {
-        title: clean(Some(article.title))
-            .map(|t| {
-                if rules.on("site-suffix") {
-                    without_site_name(t, &headings)
-                } else {
-                    t
-                }
-            })
-            .or(m.headline),
+        title: headline::title(visible.as_deref(), metadata_title.clone()),
+        headline: visible,
+        metadata_title,
+        social_title: m.social_title,
+        document_title: m.document_title,
         // Rule `byline-date`: when Readability's byline is the page's first byline
         // element (not metadata), stet's reading of the page's byline elements replaces it.
         byline: clean(article.byline).and_then(|b| match byline_reading {
@@ -325,10 +351,33 @@ fn first_attr(doc: &Document, pairs: &[(&Matcher, &str)]) -> Option<String> {
     })
 }
 
+/// Times before this year are placeholders or errors on the web (`0001-01-01`, epoch
+/// 0, two-digit years read as the 1900s): the web began in 1991.
+pub const EARLIEST_YEAR: i32 = 1990;
+
+/// Times this far after now are placeholders (`9999-12-31`) or errors; a day leaves room
+/// for clocks and for local times written as UTC.
+pub const FUTURE_SLACK: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+/// Whether `t` can be the publication or modification time of a web page: from
+/// [`EARLIEST_YEAR`] on and at most [`FUTURE_SLACK`] after now. Every metadata source
+/// (page and feed) goes through this, so that placeholder dates (`0001-01-01T00:00:00Z`,
+/// `1970-01-01`, `9999-12-31`) never become a version's time.
+pub fn plausible(t: DateTime<Utc>) -> bool {
+    use chrono::Datelike;
+    t.year() >= EARLIEST_YEAR && t <= Utc::now() + FUTURE_SLACK
+}
+
 /// Parses a date or time as pages write them (RFC 3339 / ISO 8601 with or without
 /// offset or seconds, RFC 2822, a bare date) into UTC. A time without an offset is
-/// taken as UTC.
+/// taken as UTC. Placeholder and impossible times ([`plausible`]) give None.
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    parse_any_time(s).filter(|t| plausible(*t))
+}
+
+/// As [`parse_time`], any time at all: for times people type (`stet changes --since`),
+/// not for times read from pages.
+pub fn parse_any_time(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
@@ -461,6 +510,98 @@ mod tests {
             Some("2021-02-14T00:00:00+00:00")
         );
         assert_eq!(t("last Tuesday"), None);
+    }
+
+    #[test]
+    fn placeholder_and_impossible_times_are_no_times() {
+        for s in [
+            "0001-01-01T00:00:00Z",
+            "0001-01-01",
+            "1970-01-01T00:00:00Z",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            "1899-12-31",
+            "1989-12-31T23:59:59Z",
+            "9999-12-31T23:59:59Z",
+            "2999-01-01",
+        ] {
+            assert_eq!(parse_time(s), None, "{s}");
+        }
+        assert!(parse_time("1990-01-01").is_some());
+        let soon = (Utc::now() + chrono::TimeDelta::hours(12)).to_rfc3339();
+        assert!(parse_time(&soon).is_some());
+        let later = (Utc::now() + chrono::TimeDelta::days(3)).to_rfc3339();
+        assert_eq!(parse_time(&later), None);
+    }
+
+    #[test]
+    fn a_placeholder_json_ld_date_gives_way_to_the_next_source() {
+        let page = format!(
+            "<html><head><script type=\"application/ld+json\">{{\"@type\":\"NewsArticle\",\
+             \"datePublished\":\"0001-01-01T00:00:00Z\"}}</script>\
+             <meta property=\"article:modified_time\" content=\"0001-01-01T00:00:00Z\">\
+             </head><body><article><h1>Ferry timetable approved</h1>\
+             <time datetime=\"2024-10-04T06:00:00Z\">4 Oct</time>{}</article></body></html>",
+            "<p>The harbour board met on Tuesday evening and agreed, after a long debate, to extend the timetable.</p>"
+                .repeat(4)
+        );
+        let a = extract(&page, "https://ex.test/a").unwrap();
+        assert_eq!(
+            a.published.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2024-10-04T06:00:00+00:00")
+        );
+        assert_eq!(a.modified, None);
+    }
+
+    #[test]
+    fn the_visible_headline_is_the_title() {
+        let body = "<p>The harbour board met on Tuesday evening and agreed, after a long debate, to extend the timetable.</p>"
+            .repeat(4);
+        let page = |h1: &str, og: &str| {
+            format!(
+                "<html><head><title>Ferry timetable approved | Gazette</title>\
+                 <meta property=\"og:title\" content=\"{og}\"></head><body>\
+                 <h1>Gazette</h1><article><h1>{h1}</h1>{body}</article></body></html>"
+            )
+        };
+        let a = extract(
+            &page("Ferry timetable approved", "Ferry timetable approved"),
+            "https://ex.test/a",
+        )
+        .unwrap();
+        assert_eq!(a.title.as_deref(), Some("Ferry timetable approved"));
+        assert_eq!(a.headline.as_deref(), Some("Ferry timetable approved"));
+        assert_eq!(a.social_title.as_deref(), Some("Ferry timetable approved"));
+        assert_eq!(
+            a.document_title.as_deref(),
+            Some("Ferry timetable approved | Gazette")
+        );
+        // The <h1> rewritten alone: the title follows it.
+        let b = extract(
+            &page(
+                "Ferry timetable approved after a late vote",
+                "Ferry timetable approved",
+            ),
+            "https://ex.test/a",
+        )
+        .unwrap();
+        assert_eq!(
+            b.title.as_deref(),
+            Some("Ferry timetable approved after a late vote")
+        );
+        // og:title rewritten alone: the title stays the visible headline.
+        let c = extract(
+            &page(
+                "Ferry timetable approved",
+                "Why your ferry will run later this winter",
+            ),
+            "https://ex.test/a",
+        )
+        .unwrap();
+        assert_eq!(c.title.as_deref(), Some("Ferry timetable approved"));
+        assert_eq!(
+            c.social_title.as_deref(),
+            Some("Why your ferry will run later this winter")
+        );
     }
 
     #[test]

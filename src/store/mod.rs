@@ -64,6 +64,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../../migrations/0003_reports.sql"),
     include_str!("../../migrations/0004_delta_blobs.sql"),
     include_str!("../../migrations/0005_identity.sql"),
+    include_str!("../../migrations/0006_watched.sql"),
 ];
 
 /// Migrations whose SQL is followed by a Rust step in the same transaction: by index in
@@ -163,6 +164,10 @@ pub enum ChangeKind {
     CommentsClosed,
     /// Comments were closed (or absent) and are now open.
     CommentsOpened,
+    /// The social title (`og:title`, `twitter:title`) or the document title (`<title>`)
+    /// changed while the visible headline did not (an A/B test of social headlines, a
+    /// search-engine title). Stored, and reported only with `noise.report_social_title`.
+    SocialTitle,
 }
 
 impl ChangeKind {
@@ -176,6 +181,7 @@ impl ChangeKind {
             ChangeKind::Published => "published",
             ChangeKind::CommentsClosed => "comments_closed",
             ChangeKind::CommentsOpened => "comments_opened",
+            ChangeKind::SocialTitle => "social_title",
         }
     }
 }
@@ -388,6 +394,37 @@ pub struct Version {
     pub suppressed: Option<String>,
     /// The encoding the raw page was decoded with (WHATWG name).
     pub encoding: Option<String>,
+    /// The visible headline (the page's `<h1>` headline), if any.
+    pub headline: Option<String>,
+    /// The social title (`og:title`, else `twitter:title`), if any.
+    pub social_title: Option<String>,
+    /// The document title (`<title>`), if any.
+    pub document_title: Option<String>,
+}
+
+/// A later page (the second or after) of a multi-page article, to store with its
+/// version ([`crate::multipage`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PageRaw<'a> {
+    /// The address it was fetched from (after redirects).
+    pub url: &'a str,
+    /// Its raw bytes (after content decoding).
+    pub raw: &'a [u8],
+    /// The encoding it was decoded with (WHATWG name).
+    pub encoding: Option<&'a str>,
+}
+
+/// A stored later page of a version (table `version_pages`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredPage {
+    /// Its number in the article: 2, 3, ...
+    pub page: u32,
+    /// The address it was fetched from.
+    pub url: String,
+    /// Hex sha256 of its raw blob.
+    pub raw_sha256: String,
+    /// The encoding it was decoded with (WHATWG name).
+    pub encoding: Option<String>,
 }
 
 /// A new version to store.
@@ -419,11 +456,20 @@ pub struct NewVersion<'a> {
     pub changes: &'a [ChangeKind],
     /// Extractor version.
     pub extractor_version: u32,
-    /// Why the version is not reported as a change (`seen_before`, `below_min_size`), or
-    /// None when it is.
+    /// Why the version is not reported as a change (`seen_before`, `below_min_size`,
+    /// `social_title`), or None when it is.
     pub suppressed: Option<&'a str>,
     /// The encoding the raw page was decoded with (WHATWG name).
     pub encoding: Option<&'a str>,
+    /// The visible headline.
+    pub headline: Option<&'a str>,
+    /// The social title.
+    pub social_title: Option<&'a str>,
+    /// The document title.
+    pub document_title: Option<&'a str>,
+    /// The pages after the first, for a multi-page article (stored with a new version;
+    /// left as they are by [`Store::update_derived`]).
+    pub pages: &'a [PageRaw<'a>],
 }
 
 /// The outcome of one check of an article, written in one transaction.
@@ -1022,8 +1068,9 @@ impl Store {
                 "INSERT INTO versions (article_id, fetched_at, content_sha256, body_sha256,
                    raw_sha256, html_sha256, text_sha256, title, byline, published,
                    canonical_url, lang, comments, changes, extractor_version, reported, suppressed,
-                   encoding)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                   encoding, headline, social_title, document_title)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                   ?18, ?19, ?20, ?21)",
             )?
             .execute(params![
                 check.article_id,
@@ -1043,9 +1090,27 @@ impl Store {
                 v.extractor_version,
                 v.suppressed.is_none(),
                 v.suppressed,
-                v.encoding
+                v.encoding,
+                v.headline,
+                v.social_title,
+                v.document_title
             ])?;
-            version_id = Some(tx.last_insert_rowid());
+            let id = tx.last_insert_rowid();
+            for (i, page) in v.pages.iter().enumerate() {
+                let raw = blob::put(&tx, page.raw)?;
+                tx.prepare_cached(
+                    "INSERT INTO version_pages (version_id, page, url, raw_sha256, encoding)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    id,
+                    i as i64 + 2,
+                    page.url,
+                    &raw[..],
+                    page.encoding
+                ])?;
+            }
+            version_id = Some(id);
             tx.prepare_cached("UPDATE articles SET last_changed = ?2 WHERE id = ?1")?
                 .execute(params![check.article_id, at])?;
         }
@@ -1100,7 +1165,8 @@ impl Store {
             .prepare_cached(
                 "UPDATE versions SET html_sha256 = ?2, text_sha256 = ?3, content_sha256 = ?4,
                    body_sha256 = ?5, title = ?6, byline = ?7, published = ?8,
-                   canonical_url = ?9, lang = ?10, comments = ?11, extractor_version = ?12
+                   canonical_url = ?9, lang = ?10, comments = ?11, extractor_version = ?12,
+                   headline = ?13, social_title = ?14, document_title = ?15
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -1115,7 +1181,10 @@ impl Store {
                 v.canonical_url,
                 v.lang,
                 v.comments.as_str(),
-                v.extractor_version
+                v.extractor_version,
+                v.headline,
+                v.social_title,
+                v.document_title
             ])?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("version {version_id}")));
@@ -1226,7 +1295,31 @@ impl Store {
             extractor_version: r.get("extractor_version")?,
             suppressed: r.get("suppressed")?,
             encoding: r.get("encoding")?,
+            headline: r.get("headline")?,
+            social_title: r.get("social_title")?,
+            document_title: r.get("document_title")?,
         })
+    }
+
+    /// The stored later pages of a version (none unless its article is split over
+    /// several pages), in page order.
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn version_pages(&self, version_id: i64) -> Result<Vec<StoredPage>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT page, url, raw_sha256, encoding FROM version_pages
+             WHERE version_id = ?1 ORDER BY page",
+        )?;
+        let rows = stmt.query_map([version_id], |r| {
+            Ok(StoredPage {
+                page: r.get(0)?,
+                url: r.get(1)?,
+                raw_sha256: hex::encode(r.get::<_, Vec<u8>>(2)?),
+                encoding: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The versions of an article, oldest first.

@@ -130,6 +130,10 @@ fn identical_blobs_are_stored_once() {
             extractor_version: 1,
             suppressed: None,
             encoding: None,
+            headline: None,
+            social_title: None,
+            document_title: None,
+            pages: &[],
         };
         let check = ArticleCheck {
             article_id: *id,
