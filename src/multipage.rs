@@ -23,7 +23,7 @@
 //!   with the bodies in page order, each later page's repeated headline dropped.
 //! - **Storage**: the first page's raw HTML is the version's raw blob as for any
 //!   article; each later page's raw HTML is a blob of its own, listed in `version_pages`
-//!   (migration 0006) with its address and encoding, so that `stet reextract` rebuilds
+//!   (migration 0005) with its address and encoding, so that `stet reextract` rebuilds
 //!   the version from all of them.
 
 use std::collections::HashSet;

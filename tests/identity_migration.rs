@@ -1,4 +1,4 @@
-//! Migration 0005 merges the duplicates an older archive holds: a database with the
+//! Migration 0006 merges the duplicates an older archive holds: a database with the
 //! previous schema (version 4) and one story stored as two articles opens as one
 //! article, its versions in time order and re-labelled, nothing else lost.
 
@@ -216,7 +216,7 @@ fn duplicates_stored_by_an_older_stet_merge_when_the_database_opens() {
     }
 
     let store = stet::store::Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(store.schema_version().unwrap(), 6);
     store.close();
 
     let list = w.json(&["articles", "--json"]);

@@ -1,5 +1,5 @@
 //! Article identity in the store: the URLs each article is known by (table
-//! `article_urls`, migration 0005), lookups by any of them, and merging two articles
+//! `article_urls`, migration 0006), lookups by any of them, and merging two articles
 //! that are one story (versions, entries, fetches, events and pending notifications
 //! move to the article that stays; versions are re-labelled in order).
 //!
@@ -50,7 +50,7 @@ pub struct UrlOwner {
     pub article_id: i64,
     /// How it is known by the URL.
     pub kind: UrlKind,
-    /// Whether the article's current canonical URL is stable (see migration 0005).
+    /// Whether the article's current canonical URL is stable (see migration 0006).
     pub canonical_stable: bool,
 }
 

@@ -1,7 +1,7 @@
-//! The Rust step of migration 0005: names every stored article by its URLs and merges
+//! The Rust step of migration 0006: names every stored article by its URLs and merges
 //! the articles that were one story stored twice, inside the migration's transaction.
 //!
-//! What an archive made before 0005 tells about identity: each article's URL (the feed
+//! What an archive made before 0006 tells about identity: each article's URL (the feed
 //! link), the links of its feed entries, the targets of its permanent redirects
 //! (`redirected` events) and the canonical URL of each version. The final URL of a
 //! temporary redirect was not stored, so two articles joined only by one (a tracking
@@ -25,6 +25,11 @@ struct Stored {
 }
 
 /// The migration step (see the module documentation).
+///
+/// It reads versions through [`Store::version_from_row`], the current schema's reading, so
+/// it must run at the newest schema that version reading needs: it follows 0005, which adds
+/// the headline columns. A later migration that changes the `versions` columns goes after
+/// it and must not be needed by it (or this step gets its own column list).
 ///
 /// # Errors
 /// On an SQLite error; the whole migration is rolled back then.

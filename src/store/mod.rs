@@ -63,13 +63,13 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("../../migrations/0002_fetching.sql"),
     include_str!("../../migrations/0003_reports.sql"),
     include_str!("../../migrations/0004_delta_blobs.sql"),
-    include_str!("../../migrations/0005_identity.sql"),
-    include_str!("../../migrations/0006_watched.sql"),
+    include_str!("../../migrations/0005_watched.sql"),
+    include_str!("../../migrations/0006_identity.sql"),
 ];
 
 /// Migrations whose SQL is followed by a Rust step in the same transaction: by index in
 /// [`MIGRATION_FILES`].
-const MIGRATION_HOOKS: &[(usize, MigrationHook)] = &[(4, identity_migrate::migrate)];
+const MIGRATION_HOOKS: &[(usize, MigrationHook)] = &[(5, identity_migrate::migrate)];
 
 /// A migration's Rust step, run in the migration's transaction after its SQL.
 type MigrationHook = fn(&rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult;
