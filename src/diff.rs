@@ -69,8 +69,10 @@ pub fn change_kinds(old: Option<&Facts<'_>>, new: &Facts<'_>) -> Vec<ChangeKind>
     kinds
 }
 
-/// The document that diffs compare: a metadata header, a blank line, then the body text.
+/// The document that diffs compare: a metadata header, a blank line, then the body text
+/// without page furniture ([`crate::noise::furniture_free`]).
 pub fn document(v: &Version, text: &str) -> String {
+    let text = crate::noise::furniture_free(text);
     format!(
         "Title: {}\nByline: {}\nPublished: {}\nComments: {}\n\n{}\n",
         v.title.as_deref().unwrap_or(""),
