@@ -25,7 +25,7 @@ static LOGIN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A page whose visible text is shorter than this (characters) and carries the words of
-/// a wall is an interstitial even on the article's own site.
+/// a wall may be an interstitial.
 pub const SHORT_PAGE: usize = 2000;
 
 /// An extraction shorter than this (characters) is no article.
@@ -37,8 +37,9 @@ pub const SHORT_ARTICLE: usize = 600;
 /// `extracted_chars` the length of the extracted text (None when nothing was found).
 ///
 /// A page carrying the words of a consent or login wall is an interstitial when a
-/// redirect took the request to another site (scheme, host or port), or when the page
-/// is short ([`SHORT_PAGE`]) and its extraction is no article ([`SHORT_ARTICLE`]).
+/// redirect took the request to another site (scheme, host or port) and the page and its
+/// extraction are short ([`SHORT_PAGE_ELSEWHERE`], [`SHORT_ELSEWHERE`]), or when the page is short ([`SHORT_PAGE`]) and its
+/// extraction is no article ([`SHORT_ARTICLE`]).
 pub fn detect(
     page_text: &str,
     article_url: &str,
@@ -56,16 +57,18 @@ pub fn detect(
         Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
         None => u.host_str().unwrap_or("").to_string(),
     };
+    let page_chars = page_text.chars().count();
+    let short = page_chars < SHORT_PAGE && extracted_chars.is_none_or(|n| n < SHORT_ARTICLE);
+    if !short {
+        return None;
+    }
     let elsewhere = url::Url::parse(article_url).is_ok_and(|a| a.origin() != final_url.origin());
-    if elsewhere {
-        return Some(format!(
+    Some(if elsewhere {
+        format!(
             "{kind} interstitial at {} (redirected from the article), not the article",
             host(final_url)
-        ));
-    }
-    let short =
-        page_text.chars().count() < SHORT_PAGE && extracted_chars.is_none_or(|n| n < SHORT_ARTICLE);
-    short.then(|| {
+        )
+    } else {
         format!(
             "{kind} interstitial at {}, not the article",
             host(final_url)
@@ -109,6 +112,16 @@ mod tests {
             detect(
                 &article,
                 "https://news.test/a",
+                &at("https://news.test/a"),
+                Some(2700)
+            ),
+            None
+        );
+        // A tracking redirect to an article with a cookie banner is the article.
+        assert_eq!(
+            detect(
+                &article,
+                "https://t.test/r/1",
                 &at("https://news.test/a"),
                 Some(2700)
             ),

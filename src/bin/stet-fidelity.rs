@@ -43,6 +43,10 @@ struct Args {
     /// Print each false version's changed lines and each diff line outside an edit.
     #[arg(long)]
     verbose: bool,
+    /// Print page N (its index in the feed) as served at its first fetch and as extracted,
+    /// with the sentence to edit, then exit.
+    #[arg(long)]
+    show: Option<usize>,
 }
 
 /// What the server serves, shared with its tasks.
@@ -178,6 +182,20 @@ fn main() -> anyhow::Result<()> {
     let limit: Duration = args.time_limit.into();
     let pages = fidelity::load_pages(&args.dir, args.pages)?;
     anyhow::ensure!(!pages.is_empty(), "no pages in {}", args.dir.display());
+    if let Some(i) = args.show {
+        let page = pages
+            .get(i)
+            .ok_or_else(|| anyhow::anyhow!("no page {i} (of {})", pages.len()))?;
+        let html = fidelity::render(page, 0, false, "http://127.0.0.2");
+        let text = stet::extract::extract(&html, "http://127.0.0.2/a/0")?.text;
+        println!(
+            "page {i}: {} ({})\nedit: {:?}\n=== served ===\n{html}\n=== extracted ===\n{text}",
+            page.id,
+            page.part.as_str(),
+            page.edit
+        );
+        return Ok(());
+    }
     println!(
         "stet-fidelity: {} pages ({} tuning, {} held-out), {} noise rounds + 1 edit round, load average {}",
         pages.len(),
@@ -297,6 +315,11 @@ fn main() -> anyhow::Result<()> {
             report.article_errors.len() + report.feeds_failed.len(),
             t0.elapsed().as_secs_f64()
         );
+        if args.verbose {
+            for e in &report.article_errors {
+                println!("  error: {e}");
+            }
+        }
         if report.interrupted || started.elapsed() >= limit {
             interrupted = true;
             println!("time limit reached: the figures below cover the rounds done");

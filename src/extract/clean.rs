@@ -432,6 +432,12 @@ pub fn before_scoring(doc: &Document, rules: &Rules) {
         }
     }
     apply_name_rules(doc, rules, total, true);
+    // Furniture goes before Readability scores the page, so that counters, credits and
+    // prompts changing at every fetch cannot change which blocks it keeps; the byline
+    // stays for Readability to read.
+    if rules.on("furniture") {
+        super::furniture::remove_blocks(doc, holds_byline, true);
+    }
 }
 
 static BYLINE_NAME: LazyLock<Regex> =
@@ -738,7 +744,7 @@ pub fn after_scoring(doc: &Document, rules: &Rules, site: &[String]) {
         }
     }
     if rules.on("furniture") {
-        super::furniture::remove_blocks(doc);
+        super::furniture::remove_blocks(doc, |_| false, false);
     }
     let all_chars = visible_chars(&doc.root().text());
     let mut link_only = Vec::new();

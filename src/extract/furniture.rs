@@ -24,14 +24,14 @@
 use std::sync::LazyLock;
 
 use dom_query::{Document, NodeRef};
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 use super::query::matcher;
 
-/// The furniture phrases, each anchored at the start of the remaining text: a set that
-/// tells which match, and each one alone to find how far it matches (the longest wins).
+/// The furniture phrases, anchored at the start of the remaining text: all in one (a
+/// quick test that one matches) and each alone (the longest match wins).
 /// Matched case-insensitively; names (bylines) keep their capitals through `(?-i:...)`.
-static PHRASES: LazyLock<(RegexSet, Vec<Regex>)> = LazyLock::new(|| {
+static PHRASES: LazyLock<(Regex, Vec<Regex>)> = LazyLock::new(|| {
     let num = r"(?:\d{1,3}(?:[,.\x{a0}\x{202f}' ]\d{3})+|\d+(?:[.,]\d+)?)";
     let cnt = format!(r"(?:{num}\s*[km]?\+?)");
     let noun = r"(?:views?|reads?|readers|comments?|shares?|likes?|reactions?|responses?|replies|reply|retweets?|claps?|votes?|upvotes?|hearts?|plays?|listens?|saves?|bookmarks?|vues?|commentaires?|partages?|lectures?|réactions?|aufrufe|kommentare?|leser|visitas|vistas|lecturas|comentarios?|compartidos|veces\s+compartido|visualizzazioni|commenti|condivisioni|letture|mal\s+geteilt|j'aime|me\s+gusta|mi\s+piace|gefällt\s+mir)";
@@ -118,12 +118,23 @@ static PHRASES: LazyLock<(RegexSet, Vec<Regex>)> = LazyLock::new(|| {
         r"(?:ref|id|token|nonce|session|req(?:uest)?(?:\s+id)?|trace)\s*[:#=]\s*[\w\-]{4,}".to_string(),
         r"[0-9a-f]*\d[0-9a-f]*[a-f][0-9a-f]*(?:-[0-9a-f]{4,})*\b".to_string(),
     ];
+    // A word ends where a character that is no (Latin) letter, digit or `_` follows
+    // (consumed), or at the end: the lazy DFA cannot take Unicode `\b` on non-ASCII text
+    // (nor a large class like `\p{L}` without giving up for the slow engines), and an
+    // alternative cut inside a word ("oct" in "octobre") must fail so that the next is tried.
+    let alternatives: Vec<String> = alternatives
+        .iter()
+        .map(|a| a.replace(r"\b", r"(?:[^A-Za-z0-9_à-ÿ]|$)"))
+        .collect();
     let anchored: Vec<String> = alternatives
         .iter()
         .map(|a| format!(r"(?i)^(?:{a})"))
         .collect();
     (
-        RegexSet::new(&anchored).expect("regex set"),
+        regex::RegexBuilder::new(&format!(r"(?i)^(?:{})", alternatives.join("|")))
+            .dfa_size_limit(16 << 20)
+            .build()
+            .expect("regex"),
         anchored
             .iter()
             .map(|a| Regex::new(a).expect("regex"))
@@ -133,14 +144,15 @@ static PHRASES: LazyLock<(RegexSet, Vec<Regex>)> = LazyLock::new(|| {
 
 /// What may stand between furniture phrases.
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:[\s·•|/,;:–—\-()\[\]<>«»“”‘’…*~+#.!?]|&|\band\b)+").expect("regex")
+    Regex::new(r"(?i)^(?:[\s·•|/,;:–—\-()\[\]<>«»“”‘’…*~+#.!?]|&|and(?:[^\p{L}\p{N}_]|$))+")
+        .expect("regex")
 });
 
 /// Hidden tokens count only when they are this long (an 8-digit hex word).
 const TOKEN_MIN: usize = 8;
 
 /// Texts longer than this (in bytes) are never furniture.
-const MAX_BYTES: usize = 600;
+const MAX_BYTES: usize = 320;
 
 /// Whether `text` is made only of furniture phrases (counters, relative times, dates,
 /// bylines, ad labels, image credits, copyright and contact lines, follow prompts, share
@@ -154,6 +166,9 @@ pub fn is_furniture(text: &str) -> bool {
     {
         return false;
     }
+    if !may_be_furniture(t) {
+        return false;
+    }
     let mut rest = t;
     let mut phrases = 0;
     loop {
@@ -163,11 +178,14 @@ pub fn is_furniture(text: &str) -> bool {
         if rest.is_empty() {
             return phrases > 0;
         }
-        let (set, each) = &*PHRASES;
-        let end = set
-            .matches(rest)
+        let (any, each) = &*PHRASES;
+        if !any.is_match(rest) {
+            return false;
+        }
+        // Each phrase alone (a set of them all would run on the slow NFA engine).
+        let end = each
             .iter()
-            .filter_map(|i| each[i].find(rest))
+            .filter_map(|re| re.find(rest))
             .map(|m| m.end())
             .filter(|&end| phrase_ends_well(rest, end))
             .max();
@@ -177,6 +195,290 @@ pub fn is_furniture(text: &str) -> bool {
         phrases += 1;
         rest = &rest[end..];
     }
+}
+
+/// Words that may start a furniture text (the regexes run only on texts that start with
+/// a number, a hex token, `©`, `@` or one of these words, or hold a `/`).
+const STARTERS: &[&str] = &[
+    "c",
+    "by",
+    "posted",
+    "written",
+    "words",
+    "reporting",
+    "story",
+    "text",
+    "photos",
+    "photo",
+    "video",
+    "interview",
+    "par",
+    "von",
+    "por",
+    "di",
+    "door",
+    "av",
+    "advertisement",
+    "advertisements",
+    "advertising",
+    "advert",
+    "ad",
+    "ads",
+    "sponsored",
+    "promoted",
+    "paid",
+    "partner",
+    "anzeige",
+    "werbung",
+    "publicité",
+    "publicidad",
+    "pubblicità",
+    "article",
+    "continue",
+    "skip",
+    "remove",
+    "presented",
+    "brought",
+    "image",
+    "picture",
+    "pic",
+    "photograph",
+    "foto",
+    "bild",
+    "crédit",
+    "credit",
+    "credits",
+    "illustration",
+    "source",
+    "getty",
+    "shutterstock",
+    "istock",
+    "istockphoto",
+    "alamy",
+    "ap",
+    "afp",
+    "reuters",
+    "copyright",
+    "all",
+    "tous",
+    "alle",
+    "todos",
+    "tutti",
+    "contact",
+    "about",
+    "privacy",
+    "terms",
+    "cookie",
+    "advertise",
+    "careers",
+    "site",
+    "sitemap",
+    "help",
+    "email",
+    "e",
+    "tel",
+    "telephone",
+    "phone",
+    "fax",
+    "call",
+    "follow",
+    "like",
+    "join",
+    "find",
+    "connect",
+    "add",
+    "suivez",
+    "folgen",
+    "síguenos",
+    "seguici",
+    "sign",
+    "subscribe",
+    "register",
+    "get",
+    "download",
+    "abonnez",
+    "inscrivez",
+    "abonnieren",
+    "suscríbete",
+    "iscriviti",
+    "share",
+    "tweet",
+    "print",
+    "copy",
+    "save",
+    "comment",
+    "comments",
+    "facebook",
+    "twitter",
+    "whatsapp",
+    "linkedin",
+    "pinterest",
+    "reddit",
+    "messenger",
+    "flipboard",
+    "telegram",
+    "partager",
+    "teilen",
+    "compartir",
+    "condividi",
+    "most",
+    "trending",
+    "popular",
+    "related",
+    "you",
+    "may",
+    "might",
+    "recommended",
+    "top",
+    "editor",
+    "editors",
+    "read",
+    "up",
+    "what",
+    "latest",
+    "les",
+    "à",
+    "lire",
+    "meistgelesen",
+    "lo",
+    "más",
+    "i",
+    "ref",
+    "id",
+    "token",
+    "nonce",
+    "session",
+    "req",
+    "request",
+    "trace",
+    "just",
+    "moments",
+    "gerade",
+    "ahora",
+    "il",
+    "vor",
+    "hace",
+    "updated",
+    "update",
+    "published",
+    "last",
+    "modified",
+    "edited",
+    "mis",
+    "publié",
+    "aktualisiert",
+    "veröffentlicht",
+    "actualizado",
+    "publicado",
+    "aggiornato",
+    "pubblicato",
+    "estimated",
+    "reading",
+    "temps",
+    "lesezeit",
+    "lesedauer",
+    "tiempo",
+    "tempo",
+    "views",
+    "view",
+    "reads",
+    "shares",
+    "likes",
+    "reactions",
+    "responses",
+    "replies",
+    "vues",
+    "commentaires",
+    "partages",
+    "lectures",
+    "aufrufe",
+    "kommentare",
+    "leser",
+    "visitas",
+    "vistas",
+    "lecturas",
+    "comentarios",
+    "on",
+    "at",
+    "today",
+    "yesterday",
+    "aujourd",
+    "hier",
+    "heute",
+    "gestern",
+    "hoy",
+    "ayer",
+    "oggi",
+    "ieri",
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "june",
+    "jun",
+    "july",
+    "jul",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+    "mon",
+    "monday",
+    "tue",
+    "tues",
+    "tuesday",
+    "wed",
+    "wednesday",
+    "thu",
+    "thurs",
+    "thursday",
+    "fri",
+    "friday",
+    "sat",
+    "saturday",
+    "sun",
+    "sunday",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+];
+
+static STARTER_SET: LazyLock<std::collections::HashSet<&'static str>> =
+    LazyLock::new(|| STARTERS.iter().copied().collect());
+
+/// A cheap first look: whether `text` may be furniture at all (most texts are not, and
+/// are rejected before any regex runs).
+fn may_be_furniture(text: &str) -> bool {
+    let t = text.trim_start_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '©' | '@'));
+    if t.starts_with(['©', '@']) || t.contains('/') {
+        return true;
+    }
+    let first = t.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    first.starts_with(|c: char| c.is_ascii_digit())
+        || (first.len() >= TOKEN_MIN && first.chars().all(|c| c.is_ascii_hexdigit()))
+        || (first.len() <= 16 && STARTER_SET.contains(first.to_lowercase().as_str()))
 }
 
 /// Whether a phrase matched as `rest[..end]` may stand: not empty, ending at a word
@@ -205,47 +507,41 @@ fn only_numbers(text: &str) -> bool {
         .all(|c| c.is_ascii_digit() || c.is_whitespace() || ".,:/-".contains(c))
 }
 
-/// Elements that end a paragraph of text (as [`crate::text`] breaks them).
-const BLOCK_NAMES: &[&str] = &[
-    "p",
-    "div",
-    "ul",
-    "ol",
-    "li",
-    "table",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "section",
-    "article",
-    "aside",
-    "header",
-    "footer",
-    "figure",
-    "figcaption",
-    "dl",
-    "dd",
-    "dt",
-    "address",
-    "pre",
-    "tr",
-    "td",
-    "th",
-];
-
-/// Whether `node` is a block element.
+/// Whether `node` is a block element (one that ends a paragraph of text, as
+/// [`crate::text`] breaks them).
 pub(crate) fn is_block(node: &NodeRef) -> bool {
-    BLOCK_NAMES.iter().any(|n| node.has_name(n))
-}
-
-/// Whether `node` holds a block element.
-fn holds_blocks(node: &NodeRef) -> bool {
-    node.descendants_it()
-        .any(|d| d.is_element() && is_block(&d))
+    node.node_name().is_some_and(|n| {
+        matches!(
+            &*n,
+            "p" | "div"
+                | "ul"
+                | "ol"
+                | "li"
+                | "table"
+                | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "blockquote"
+                | "section"
+                | "article"
+                | "aside"
+                | "header"
+                | "footer"
+                | "figure"
+                | "figcaption"
+                | "dl"
+                | "dd"
+                | "dt"
+                | "address"
+                | "pre"
+                | "tr"
+                | "td"
+                | "th"
+        )
+    })
 }
 
 /// Whether an inline element is part of running text: a sibling text node (of it or of
@@ -282,34 +578,85 @@ pub(crate) fn repeats_a_sibling(node: &NodeRef) -> bool {
     false
 }
 
-/// Rule `furniture`, on the extracted article: removes every leaf block (an element
-/// holding no block), list of such blocks, standalone inline element and bare text
-/// between blocks whose text is furniture ([`is_furniture`]); an inline element inside
+/// The text of `node` with a space at the start and end of each block element and at
+/// each `<br>` (so that `<dt>By</dt><dd>Ann Lee</dd>` reads "By Ann Lee"), or None when
+/// it is longer than [`MAX_BYTES`].
+fn spaced_text(node: &NodeRef) -> Option<String> {
+    let mut text = String::new();
+    let mut stack = vec![(*node, false)];
+    while let Some((n, closing)) = stack.pop() {
+        if closing {
+            text.push(' ');
+            continue;
+        }
+        if n.is_text() {
+            text.push_str(&n.text());
+            if text.len() > MAX_BYTES {
+                return None;
+            }
+            continue;
+        }
+        if !n.is_element() {
+            continue;
+        }
+        if n.has_name("script") || n.has_name("style") || n.has_name("noscript") {
+            continue;
+        }
+        let block = is_block(&n) || n.has_name("br");
+        if block {
+            text.push(' ');
+            stack.push((n, true));
+        }
+        let mut child = n.last_child();
+        while let Some(c) = child {
+            child = c.prev_sibling();
+            stack.push((c, false));
+        }
+    }
+    Some(text)
+}
+
+/// Rule `furniture`: removes every element whose text is furniture ([`is_furniture`]),
+/// outermost first (a block, a list, a container of such blocks, a standalone inline
+/// element), and bare text between blocks that is furniture; an inline element inside
 /// running text stays (its words belong to the sentence). A heading that titles a
 /// rotating list (`Most read`, `Related stories`) goes with the list of links after it.
-pub fn remove_blocks(doc: &Document) {
-    let nodes: Vec<NodeRef> = doc
-        .select_matcher(matcher!(
-            "p, li, h2, h3, h4, h5, h6, div, span, time, small, dd, dt, a, b, strong, em, i, \
-             button, footer, header, address, figcaption, aside, section, ul, ol, dl, label"
+/// `keep` spares elements (the byline block, before Readability has read it);
+/// `whole_page` (before scoring) looks at block elements only.
+pub fn remove_blocks(doc: &Document, keep: impl Fn(&NodeRef) -> bool, whole_page: bool) {
+    // On the whole page, blocks only (inline elements are many, and Readability weighs
+    // blocks); on the article, inline elements too.
+    let nodes: Vec<NodeRef> = if whole_page {
+        doc.select_matcher(matcher!(
+            "p, li, h2, h3, h4, h5, h6, div, dd, dt, footer, address, figcaption, aside, \
+             section, ul, ol, dl, table, figure"
         ))
         .nodes()
-        .to_vec();
+        .to_vec()
+    } else {
+        doc.select_matcher(matcher!(
+            "p, li, h2, h3, h4, h5, h6, div, span, time, small, dd, dt, a, b, strong, em, i, \
+             button, footer, header, address, figcaption, aside, section, ul, ol, dl, label, \
+             table, figure"
+        ))
+        .nodes()
+        .to_vec()
+    };
     for node in nodes {
-        if node.parent().is_none() || node.attr("id").as_deref() == Some("readability-page-1") {
+        if node.parent().is_none()
+            || node.attr("id").as_deref() == Some("readability-page-1")
+            // Inside a block removed already.
+            || node.ancestors_it(None).last().is_some_and(|top| top.is_element())
+        {
             continue;
         }
-        let block = is_block(&node);
-        if block && holds_blocks(&node) && !node.has_name("ul") && !node.has_name("ol") {
-            continue;
-        }
-        let Some(text) = super::query::text_within(&node, MAX_BYTES) else {
+        let Some(text) = spaced_text(&node) else {
             continue;
         };
-        if !is_furniture(&text) {
+        if !is_furniture(&text) || keep(&node) {
             continue;
         }
-        if !block && in_running_text(&node) {
+        if !is_block(&node) && in_running_text(&node) {
             continue;
         }
         if is_list_title(&text) {
@@ -317,7 +664,11 @@ pub fn remove_blocks(doc: &Document) {
         }
         node.remove_from_parent();
     }
-    // Bare text between blocks ("1,204 shares" directly in the article's container).
+    // Bare text between blocks ("1,204 shares" directly in the article's container), in
+    // the article only.
+    if whole_page {
+        return;
+    }
     let texts: Vec<NodeRef> = doc
         .select_matcher(matcher!("div, section, article, li, td"))
         .nodes()

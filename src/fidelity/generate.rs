@@ -106,8 +106,14 @@ fn pick<'a>(rng: &mut Rng, xs: &[&'a str]) -> &'a str {
     xs[rng.usize(..xs.len())]
 }
 
-fn name(rng: &mut Rng) -> String {
-    format!("{} {}", pick(rng, FIRST), pick(rng, LAST))
+/// A person's name. Names are the page's (the same at every fetch: `stable` is drawn
+/// from the page alone); only the furniture's dynamic values change.
+fn name(stable: u64) -> String {
+    format!(
+        "{} {}",
+        FIRST[(stable % FIRST.len() as u64) as usize],
+        LAST[(stable / 7 % LAST.len() as u64) as usize]
+    )
 }
 
 /// A count as pages print it: "4,605", "1.2K", "87".
@@ -181,9 +187,9 @@ pub fn variants(kind: Kind) -> (usize, usize) {
 }
 
 /// One piece of furniture of `kind` in markup variant `variant`, with fresh values from
-/// `rng`. `host` is the site's address (for links and images with cache-busting
+/// `rng` (names from `stable`, a number drawn from the page). `host` is the site's address (for links and images with cache-busting
 /// queries).
-pub fn furniture(kind: Kind, variant: usize, rng: &mut Rng, host: &str) -> String {
+pub fn furniture(kind: Kind, variant: usize, rng: &mut Rng, stable: u64, host: &str) -> String {
     match (kind, variant) {
         (Kind::Counter, 0) => format!("<div class=\"views\">{} views</div>", count(rng)),
         (Kind::Counter, 1) => format!("<div>{} shares</div>", count(rng)),
@@ -283,22 +289,26 @@ pub fn furniture(kind: Kind, variant: usize, rng: &mut Rng, host: &str) -> Strin
             hex(rng, 8),
             hex(rng, 4)
         ),
-        (Kind::Byline, 0) => format!("<p>By {} - {}</p>", name(rng), stamp(rng)),
+        (Kind::Byline, 0) => format!("<p>By {} - {}</p>", name(stable), stamp(rng)),
         (Kind::Byline, 1) => format!(
             "<div class=\"byline\">By <a href=\"{host}/author/x\">{}</a> | Updated {}</div>",
-            name(rng),
+            name(stable),
             long_date(rng)
         ),
         (Kind::Byline, 2) => format!("<p><span>Published {}</span></p>", long_date(rng)),
-        (Kind::Byline, 3) => format!("<div>Posted by {} on {}</div>", name(rng), long_date(rng)),
+        (Kind::Byline, 3) => format!(
+            "<div>Posted by {} on {}</div>",
+            name(stable),
+            long_date(rng)
+        ),
         (Kind::Byline, 4) => format!(
             "<dl><dt>By</dt><dd>{}</dd><dd>{}</dd></dl>",
-            name(rng),
+            name(stable),
             stamp(rng)
         ),
         (Kind::Byline, _) => format!(
             "<p><em>Par {}</em> — le {} {} à {}h{:02}</p>",
-            name(rng),
+            name(stable),
             rng.u8(1..29),
             ["janvier", "mars", "mai", "octobre"][rng.usize(..4)],
             rng.u8(..24),
@@ -339,21 +349,21 @@ pub fn furniture(kind: Kind, variant: usize, rng: &mut Rng, host: &str) -> Strin
         ),
         (Kind::ImageCredit, 1) => format!("<p>Image copyright {}</p>", pick(rng, AGENCIES)),
         (Kind::ImageCredit, 2) => {
-            format!("<div>Photo: {}/{}</div>", name(rng), pick(rng, AGENCIES))
+            format!("<div>Photo: {}/{}</div>", name(stable), pick(rng, AGENCIES))
         }
         (Kind::ImageCredit, 3) => format!(
             "<p><span>(Photo by {}/{})</span></p>",
-            name(rng),
+            name(stable),
             pick(rng, AGENCIES)
         ),
         (Kind::ImageCredit, 4) => format!(
             "<div><img src=\"{host}/img/{}.jpg\"><span>Credit: {} for Example News</span></div>",
             rng.u32(..1000),
-            name(rng)
+            name(stable)
         ),
         (Kind::ImageCredit, _) => format!(
             "<p><small>Picture: {} / {}</small></p>",
-            name(rng),
+            name(stable),
             pick(rng, AGENCIES)
         ),
         (Kind::Prompt, 0) => format!("<p>Follow us on {}</p>", pick(rng, NETWORKS)),
@@ -363,7 +373,7 @@ pub fn furniture(kind: Kind, variant: usize, rng: &mut Rng, host: &str) -> Strin
         ),
         (Kind::Prompt, 2) => format!(
             "<p><em>Follow {} on {} @{}</em></p>",
-            name(rng),
+            name(stable),
             pick(rng, NETWORKS),
             hex(rng, 6)
         ),

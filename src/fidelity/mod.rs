@@ -91,28 +91,58 @@ pub fn load_pages(dir: &Path, limit: usize) -> anyhow::Result<Vec<Page>> {
     Ok(pages)
 }
 
-/// The start of the element that holds the text at `at`: the last `<p` (else the last
-/// tag) before it.
+/// Tags that open a block: furniture goes before one, never inside a paragraph or link.
+const BLOCK_OPEN: [&str; 10] = [
+    "<p>",
+    "<p ",
+    "<div",
+    "<section",
+    "<article",
+    "<li",
+    "<h2",
+    "<h3",
+    "<blockquote",
+    "<figure",
+];
+
+/// Tags that close a block: furniture goes after one.
+const BLOCK_CLOSE: [&str; 6] = [
+    "</p>",
+    "</div>",
+    "</li>",
+    "</section>",
+    "</blockquote>",
+    "</figure>",
+];
+
+/// The start of the last block opened before `at` (the block holding the text at `at`).
 fn block_start(html: &str, at: usize) -> usize {
     let before = &html[..at];
-    let p = before
-        .rfind("<p>")
-        .into_iter()
-        .chain(before.rfind("<p "))
-        .max();
-    match p {
-        Some(p) if !before[p..].contains("</p>") => p,
-        _ => before.rfind('<').unwrap_or(at),
-    }
+    BLOCK_OPEN
+        .iter()
+        .filter_map(|t| before.rfind(t))
+        .max()
+        .unwrap_or(at)
 }
 
-/// The end of the element that holds the text ending at `at`: after the next `</p>`
-/// (else before the next tag).
+/// The end of the first block closed after `at`.
 fn block_end(html: &str, at: usize) -> usize {
     let after = &html[at..];
-    match (after.find("</p>"), after.find("<div")) {
-        (Some(p), d) if d.is_none_or(|d| p < d) => at + p + 4,
-        _ => at + after.find('<').unwrap_or(after.len()),
+    BLOCK_CLOSE
+        .iter()
+        .filter_map(|t| after.find(t).map(|p| at + p + t.len()))
+        .min()
+        .unwrap_or(html.len())
+}
+
+/// Whether byte `at` of `html` is inside a `<script>` element (JSON data repeats the
+/// article's sentences; an edit there would not be an edit of the page's text).
+fn in_script(html: &str, at: usize) -> bool {
+    let before = &html[..at];
+    match (before.rfind("<script"), before.rfind("</script")) {
+        (Some(open), Some(close)) => open > close,
+        (Some(_), None) => true,
+        _ => false,
     }
 }
 
@@ -122,11 +152,13 @@ fn prepare(id: String, html: String) -> Page {
     let text = crate::extract::extract(&html, url)
         .map(|x| x.text)
         .unwrap_or_default();
-    // Sentences of the extracted text found verbatim in the page.
+    // Sentences of the extracted text found verbatim in the page's body (the headline
+    // is also in the `<title>`).
+    let body = html.find("<body").unwrap_or(0);
     let found: Vec<(usize, &str)> = text
         .lines()
         .filter(|l| l.split_whitespace().count() >= 6 && !l.contains('&'))
-        .filter_map(|l| html.find(l).map(|at| (at, l)))
+        .filter_map(|l| html[body..].find(l).map(|at| (body + at, l)))
         .collect();
     let (first, last) = match (
         found.iter().map(|f| f.0).min(),
@@ -144,6 +176,8 @@ fn prepare(id: String, html: String) -> Page {
             let w = l.split_whitespace().count();
             (10..=60).contains(&w)
                 && html.matches(l).count() == 1
+                && !in_script(&html, html.find(l).unwrap_or(0))
+                && html.find(l).is_some_and(|at| at >= body)
                 && !crate::extract::furniture::is_furniture(l)
         })
         .collect();
@@ -173,16 +207,18 @@ fn prepare(id: String, html: String) -> Page {
     }
 }
 
-/// The page as served at `round` (`edited`: with its sentence edited): every kind of
-/// furniture at one of the three points, each in a markup variant drawn for this fetch
-/// (held-out variants only on held-out pages), and image URLs with a fresh cache-busting
-/// query. `fetch` counts the page's fetches, so that two fetches never serve the same
+/// The page as served at its `fetch`-th fetch (`edited`: with its sentence edited):
+/// every kind of furniture at one of the three points, each in a markup variant drawn
+/// for the page (held-out variants only on held-out pages) with values drawn for this
+/// fetch, and image URLs with a fresh cache-busting query. `fetch` counts the page's fetches, so that two fetches never serve the same
 /// bytes.
 pub fn render(page: &Page, fetch: u64, edited: bool, host: &str) -> String {
-    let mut rng = Rng::with_seed(
-        fetch.wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            ^ crate::store::blob::sha256(page.id.as_bytes())[0] as u64,
-    );
+    let id_hash = crate::store::blob::sha256(page.id.as_bytes());
+    let stable = u64::from_le_bytes(id_hash[..8].try_into().expect("8 bytes"));
+    let mut rng = Rng::with_seed(fetch.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ stable);
+    // The page's layout (which variant of each kind, where) is the page's own; the values
+    // change at every fetch.
+    let mut layout = Rng::with_seed(stable);
     let mut at_point: [String; 3] = Default::default();
     for kind in KINDS {
         let (tuning, all) = generate::variants(kind);
@@ -191,13 +227,13 @@ pub fn render(page: &Page, fetch: u64, edited: bool, host: &str) -> String {
         } else {
             all
         };
-        let v = rng.usize(..n);
+        let v = layout.usize(..n);
         let point = if kind == Kind::Footer {
             2
         } else {
-            rng.usize(..3)
+            layout.usize(..3)
         };
-        at_point[point].push_str(&generate::furniture(kind, v, &mut rng, host));
+        at_point[point].push_str(&generate::furniture(kind, v, &mut rng, stable, host));
     }
     let html = &page.html;
     let mut out = String::with_capacity(html.len() + 4096);
@@ -224,8 +260,14 @@ pub fn lines_outside(hunks: &[crate::diff::Hunk], edit: Option<&(String, String)
         .filter(|l| l.op != "equal")
         .filter(|l| {
             edit.is_none_or(|(old, new)| {
+                // The line of the edited sentence (which may hold more, or less, than the
+                // sentence where the segmenter cut elsewhere).
                 let t = crate::text::collapse_ws(&l.text);
-                !(old.contains(&t) || new.contains(&t)) || t.is_empty()
+                let edited = old.contains(&t)
+                    || new.contains(&t)
+                    || t.contains(old.as_str())
+                    || t.contains(new.as_str());
+                !edited || t.is_empty()
             })
         })
         .map(|l| format!("{}{}", if l.op == "insert" { "+" } else { "-" }, l.text))
@@ -264,5 +306,47 @@ mod tests {
         assert!(a.contains(&old));
         let e = render(&page, 3, true, "http://h");
         assert!(e.contains(&new) && !e.contains(&old), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod variant_tests {
+    use super::generate::{KINDS, furniture, variants};
+
+    /// Every markup variant of every kind, alone in an article: the extracted text holds
+    /// none of it.
+    #[test]
+    fn no_variant_of_any_kind_reaches_the_text() {
+        let body = "<p>The council met on Monday to discuss the future of the bus depot, and it \
+            voted, after a long and heated debate, to close it by the end of the year.</p>\
+            <p>Residents had asked for the change for more than a decade, citing noise, traffic \
+            and fumes, and they welcomed the vote with applause from the public gallery.</p>\
+            <p>The operator said it would move its buses to a new site on the ring road, outside \
+            the town, where a larger garage is being built for the electric fleet.</p>";
+        let mut failures = Vec::new();
+        for kind in KINDS {
+            for v in 0..variants(kind).1 {
+                for seed in 0..3 {
+                    let mut rng = fastrand::Rng::with_seed(seed);
+                    let f = furniture(kind, v, &mut rng, seed * 7919, "http://h");
+                    let page = format!(
+                        "<html><body><article><h1>Depot to close</h1>{f}{body}{f}</article></body></html>"
+                    );
+                    let text = crate::extract::extract(&page, "http://h/a").unwrap().text;
+                    let expected = crate::extract::extract(
+                        &format!("<html><body><article><h1>Depot to close</h1>{body}</article></body></html>"),
+                        "http://h/a",
+                    )
+                    .unwrap()
+                    .text;
+                    if crate::noise::furniture_free(&text)
+                        != crate::noise::furniture_free(&expected)
+                    {
+                        failures.push(format!("{} {v}: {f}\n{text}", kind.as_str()));
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     }
 }
