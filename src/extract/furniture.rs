@@ -544,14 +544,18 @@ pub(crate) fn is_block(node: &NodeRef) -> bool {
     })
 }
 
-/// Whether an inline element is part of running text: a sibling text node (of it or of
-/// an inline ancestor, up to the nearest block) holds a letter or digit.
+/// Whether an inline element is part of running text: a sibling text node or inline
+/// element (of it or of an inline ancestor, up to the nearest block) holds visible text.
 pub(crate) fn in_running_text(node: &NodeRef) -> bool {
     let mut cur = *node;
     while let Some(parent) = cur.parent() {
-        let words_beside = parent
-            .children_it(false)
-            .any(|c| c.id != cur.id && c.is_text() && c.text().chars().any(char::is_alphanumeric));
+        // Text beside it (a word, or the brackets of "[Docs] [Email]"), in a text node or
+        // an inline element.
+        let words_beside = parent.children_it(false).any(|c| {
+            c.id != cur.id
+                && (c.is_text() || (c.is_element() && !is_block(&c)))
+                && c.text().chars().any(|ch| !ch.is_whitespace())
+        });
         if words_beside {
             return true;
         }
