@@ -86,8 +86,9 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "furniture",
         description: "Page furniture, by class or id (`view-count`, `reading-time`, `timeago`, \
-            `copyright`, `sponsored`) and, after scoring, by text whatever the markup: a block, a \
-            standalone inline element or bare text between blocks made only of counters of \
+            `copyright`, `sponsored`) and by text whatever the markup (before scoring blocks \
+            only, the byline block kept for Readability; after scoring also standalone inline \
+            elements and bare text between blocks): whatever is made only of counters of \
             views, comments, shares, likes and reading time, relative times (`5 minutes ago`, \
             `il y a 3 heures`), dates, bylines (`By Justine Coleman - 11/18/19 11:04 PM EST`), ad \
             labels and sponsored lines, image credits (`Image copyright Getty Images`), \
