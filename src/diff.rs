@@ -117,8 +117,10 @@ pub fn change_kinds(old: Option<&Facts<'_>>, new: &Facts<'_>) -> Vec<ChangeKind>
 }
 
 /// The document that diffs compare: a metadata header (the fields of [`HEADER_FIELDS`],
-/// in that order), a blank line, then the body text.
+/// in that order), a blank line, then the body text without page furniture
+/// ([`crate::noise::furniture_free`]).
 pub fn document(v: &Version, text: &str) -> String {
+    let text = crate::noise::furniture_free(text);
     format!(
         "Title: {}\nByline: {}\nPublished: {}\nComments: {}\n\n{}\n",
         v.title.as_deref().unwrap_or(""),

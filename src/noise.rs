@@ -15,7 +15,9 @@
 //! Every version is stored; why one is not reported is stored with it and shown by
 //! `stet versions`.
 //!
-//! Whitespace, NBSP and typographic quotes are folded before hashing by
+//! Page furniture left in the text (counters, relative times, bylines, credits: see
+//! [`furniture_free`], the normalization `furniture-lines`) is neither hashed nor
+//! diffed. Whitespace, NBSP and typographic quotes are folded before hashing by
 //! [`crate::text::normalize_for_hash`]; relative-time labels outside the body never reach
 //! the hash because only the title, byline, body text and comment state are hashed.
 
@@ -30,9 +32,45 @@ pub const BELOW_MIN_SIZE: &str = "below_min_size";
 /// `report_social_title` is off.
 pub const SOCIAL_TITLE: &str = "social_title";
 
-/// The text as hashed: `text` with every ignored pattern removed.
+/// Name of the built-in normalization behind [`furniture_free`].
+pub const FURNITURE_LINES: &str = "furniture-lines";
+
+/// Normalization `furniture-lines`: `text` (one sentence a line, a blank line between
+/// paragraphs, as [`crate::text`] writes it) without the lines and paragraphs that are
+/// page furniture ([`crate::extract::furniture::is_furniture`]: counters, relative times,
+/// bylines and datelines, credits, copyright and contact lines, prompts). The extractor
+/// removes the furniture it can tell apart in the page; what is left (bare text between
+/// paragraphs, a counter the sentence splitter cut off) stays in the stored text but is
+/// neither hashed nor diffed.
+pub fn furniture_free(text: &str) -> std::borrow::Cow<'_, str> {
+    use crate::extract::furniture::is_furniture;
+    let paragraphs: Vec<&str> = text.split("\n\n").collect();
+    let mut changed = false;
+    let mut kept: Vec<String> = Vec::with_capacity(paragraphs.len());
+    for p in paragraphs {
+        if is_furniture(&p.replace('\n', " ")) {
+            changed = true;
+            continue;
+        }
+        let lines: Vec<&str> = p.lines().filter(|l| !is_furniture(l)).collect();
+        if lines.len() != p.lines().count() {
+            changed = true;
+        }
+        if !lines.is_empty() {
+            kept.push(lines.join("\n"));
+        }
+    }
+    if changed {
+        std::borrow::Cow::Owned(kept.join("\n\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// The text as hashed: `text` without page furniture ([`furniture_free`]) and with every
+/// ignored pattern removed.
 pub fn hashed_text<'a>(noise: &Noise, text: &'a str) -> std::borrow::Cow<'a, str> {
-    let mut out = std::borrow::Cow::Borrowed(text);
+    let mut out = furniture_free(text);
     for re in &noise.ignore_patterns {
         if re.is_match(&out) {
             out = std::borrow::Cow::Owned(re.replace_all(&out, "").into_owned());
@@ -102,6 +140,24 @@ mod tests {
         };
         assert_eq!(hashed_text(&noise, "Story. Live: 512 readers"), "Story. ");
         assert_eq!(hashed_text(&noise, "Story."), "Story.");
+    }
+
+    #[test]
+    fn furniture_lines_are_neither_hashed_nor_diffed() {
+        let text = "The council met on Monday.\nIt voted.\n\n1,204 shares\n\nIt closed the depot.\n5 minutes ago";
+        assert_eq!(
+            furniture_free(text),
+            "The council met on Monday.\nIt voted.\n\nIt closed the depot."
+        );
+        let noise = Noise::default();
+        assert_eq!(
+            hashed_text(&noise, text),
+            hashed_text(&noise, &text.replace("1,204", "1,305").replace('5', "6"))
+        );
+        assert!(matches!(
+            furniture_free("No furniture here."),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -929,6 +929,22 @@ impl Poller {
             Some(w) => w,
             None => Work::of(&resp, &pages.pages, &noise.drop_selectors, None),
         };
+        // A consent or login wall (often on another host, reached by a redirect) is not
+        // the article: no version, no report; the fetch log says what it was.
+        if let Some(why) = crate::interstitial::detect(
+            &page_text,
+            &article.url,
+            &resp.final_url,
+            extracted.as_ref().ok().map(|x| x.text.chars().count()),
+        ) {
+            let msg = format!("extract failed: {why}");
+            tracing::info!(article = %article.url, error = %msg, "interstitial");
+            check.error = Some(&msg);
+            check.event = None;
+            store.save_check(&check)?;
+            store.set_fetch_outcome(fetch_id, "interstitial", Some("extract"), Some(&msg))?;
+            return Ok(CheckOutcome::SoftError(msg));
+        }
         let prev_len = match &latest {
             Some(v) => Some(store.blob_text(&v.text_sha256)?.chars().count()),
             None => None,

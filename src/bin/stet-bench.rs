@@ -17,7 +17,6 @@
 //! Every process bounds itself in time (`--time-limit` per scale); the server exits when
 //! its parent closes its stdin. Nothing but loopback addresses is ever contacted.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -28,7 +27,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
 use stet::bench::{self, STAGES};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use stet::loopback::{Reply, Request};
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -640,14 +639,16 @@ fn server_main(args: &Args) -> i32 {
         });
         for l in listeners {
             let site = site.clone();
-            tokio::spawn(async move {
-                while let Ok((sock, _)) = l.accept().await {
-                    let site = site.clone();
-                    tokio::spawn(async move {
-                        let _ = serve_connection(sock, site).await;
-                    });
+            let respond = Arc::new(move |req: &Request| {
+                let (status, etag, ctype, body) =
+                    respond(&site, &req.path, req.headers.get("if-none-match"));
+                let reply = Reply::new(status, ctype, body).header("Server", "stet-bench");
+                match etag {
+                    Some(e) => reply.header("ETag", e),
+                    None => reply,
                 }
             });
+            tokio::spawn(stet::loopback::serve(l, respond));
         }
         // Control: lines on stdin; EOF or the time limit stops the server.
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -694,57 +695,6 @@ fn server_main(args: &Args) -> i32 {
         }
     });
     0
-}
-
-/// A minimal HTTP/1.1 keep-alive server: GET only, Content-Length bodies.
-async fn serve_connection(mut sock: tokio::net::TcpStream, site: Arc<Site>) -> std::io::Result<()> {
-    let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    loop {
-        let end = loop {
-            if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break p + 4;
-            }
-            let n = sock.read(&mut chunk).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if buf.len() > 64 * 1024 {
-                return Ok(());
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-        buf.drain(..end);
-        let mut lines = head.split("\r\n");
-        let path = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("/")
-            .to_string();
-        let headers: HashMap<String, String> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let (status, etag, ctype, body) = respond(&site, &path, headers.get("if-none-match"));
-        let mut out =
-            format!("HTTP/1.1 {status}\r\nServer: stet-bench\r\nContent-Type: {ctype}\r\n");
-        if let Some(e) = &etag {
-            out.push_str(&format!("ETag: {e}\r\n"));
-        }
-        if !status.starts_with("304") {
-            out.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        out.push_str("\r\n");
-        sock.write_all(out.as_bytes()).await?;
-        sock.write_all(&body).await?;
-        if headers
-            .get("connection")
-            .is_some_and(|c| c.eq_ignore_ascii_case("close"))
-        {
-            return Ok(());
-        }
-    }
 }
 
 type Answer = (&'static str, Option<String>, &'static str, Vec<u8>);

@@ -71,7 +71,31 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "popup",
         description: "Hover cards, tooltips, pop-overs and modals that a page hides until a \
-            reader interacts (class or id `tooltip`, `popover`, `hovercard`, `rollover`, `modal`).",
+            reader interacts (class or id `tooltip`, `popover`, `hovercard`, `rollover`, `modal`). \
+            Link text is article text: an inline element of these rules (and of the other name \
+            rules) that sits in running text stays, and only its card goes (the part that repeats \
+            the words before it, and any block inside it), so `kill Rep. Ilhan Omar (D-Minn.)` \
+            keeps the name.",
+    },
+    Rule {
+        name: "consent",
+        description: "Before scoring: cookie-consent banners and login or registration overlays \
+            (class or id such as `cookie`, `consent`, `gdpr`, `cmp`, `onetrust`, `login-wall`, \
+            `interstitial`).",
+    },
+    Rule {
+        name: "furniture",
+        description: "Page furniture, by class or id (`view-count`, `reading-time`, `timeago`, \
+            `copyright`, `sponsored`) and by text whatever the markup (before scoring blocks \
+            only, the byline block kept for Readability; after scoring also standalone inline \
+            elements and bare text between blocks): whatever is made only of counters of \
+            views, comments, shares, likes and reading time, relative times (`5 minutes ago`, \
+            `il y a 3 heures`), dates, bylines (`By Justine Coleman - 11/18/19 11:04 PM EST`), ad \
+            labels and sponsored lines, image credits (`Image copyright Getty Images`), \
+            copyright, address and contact lines, follow and newsletter prompts, share buttons, \
+            titles of rotating lists (with the list of links after them) and hidden tokens. \
+            A sentence that mentions a count is never furniture. Counters and relative times \
+            after a byline's name are cut from the byline.",
     },
     Rule {
         name: "author-bio",
@@ -413,6 +437,12 @@ pub fn before_scoring(doc: &Document, rules: &Rules) {
         }
     }
     apply_name_rules(doc, rules, total, true);
+    // Furniture goes before Readability scores the page, so that counters, credits and
+    // prompts changing at every fetch cannot change which blocks it keeps; the byline
+    // stays for Readability to read.
+    if rules.on("furniture") {
+        super::furniture::remove_blocks(doc, holds_byline, true);
+    }
 }
 
 static BYLINE_NAME: LazyLock<Regex> =
@@ -568,7 +598,11 @@ fn apply_name_rules(doc: &Document, rules: &Rules, total: f64, protect_bylines: 
             continue;
         }
         let ci = class_id(&node);
-        let hit = if CAPTION.is_match(&ci) {
+        let hit = if (rules.on("consent") && super::furniture::is_overlay_name(&ci))
+            || (rules.on("furniture") && super::furniture::is_furniture_name(&ci))
+        {
+            true
+        } else if CAPTION.is_match(&ci) {
             rules.on("caption")
                 && descendants_named(&node, MEDIA).next().is_none()
                 // A kept caption stays, but not the photo credit inside it.
@@ -580,6 +614,24 @@ fn apply_name_rules(doc: &Document, rules: &Rules, total: f64, protect_bylines: 
                 || (rules.on("popup") && POPUP.is_match(&ci))
                 || (rules.on("author-bio") && AUTHOR_BIO.is_match(&ci))
         };
+        // Link text is article text: a widget wrapped around words of a sentence (a name
+        // with a hover card) keeps the words; its card is removed when it is visited, and
+        // any block inside it now.
+        if hit
+            && !super::furniture::is_block(&node)
+            && descendants_named(&node, &["a"]).any(|a| !a.text().trim().is_empty())
+            && super::furniture::in_running_text(&node)
+            && !super::furniture::repeats_a_sibling(&node)
+        {
+            let inner: Vec<NodeRef> = node
+                .descendants_it()
+                .filter(super::furniture::is_block)
+                .collect();
+            for block in inner {
+                block.remove_from_parent();
+            }
+            continue;
+        }
         if hit
             && (paragraph_chars(&node) as f64) <= PROTECT_SHARE * total
             && !(protect_bylines && holds_byline(&node))
@@ -696,6 +748,9 @@ pub fn after_scoring(doc: &Document, rules: &Rules, site: &[String]) {
             }
         }
     }
+    if rules.on("furniture") {
+        super::furniture::remove_blocks(doc, |_| false, false);
+    }
     let all_chars = visible_chars(&doc.root().text());
     let mut link_only = Vec::new();
     let mut link_only_chars = 0;
@@ -800,7 +855,7 @@ mod tests {
 
     #[test]
     fn every_rule_is_documented() {
-        assert_eq!(RULES.len(), 14);
+        assert_eq!(RULES.len(), 16);
         for r in RULES {
             assert!(!r.description.is_empty(), "{}", r.name);
         }

@@ -42,6 +42,7 @@
 
 pub mod clean;
 pub mod comments;
+pub mod furniture;
 pub mod headline;
 pub mod meta;
 mod query;
@@ -259,10 +260,20 @@ pub fn extract_with_rules(
         document_title: m.document_title,
         // Rule `byline-date`: when Readability's byline is the page's first byline
         // element (not metadata), stet's reading of the page's byline elements replaces it.
-        byline: clean(article.byline).and_then(|b| match byline_reading {
-            Some(r) if r.readability == b => Some(r.refined).filter(|r| !r.is_empty()),
-            _ => Some(b),
-        }),
+        byline: clean(article.byline)
+            .and_then(|b| match byline_reading {
+                Some(r) if r.readability == b => Some(r.refined).filter(|r| !r.is_empty()),
+                _ => Some(b),
+            })
+            // Rule `furniture`: a counter or relative time after the name is not the byline.
+            .map(|b| {
+                if rules.on("furniture") {
+                    furniture::byline_without_furniture(&b)
+                } else {
+                    b
+                }
+            })
+            .filter(|b| !b.is_empty()),
         published: [article.published_time, m.published, m.first_time]
             .into_iter()
             .flatten()

@@ -1,0 +1,221 @@
+//! Issue 10: page furniture never becomes content. Each defect users saw, with its exact
+//! values: on the extractor, and through the real binary polling 127.0.0.1.
+
+mod common;
+
+use common::{Route, TestServer, Workdir};
+
+const BODY: &str = "<p>The council met on Monday to discuss the future of the bus depot, and it voted, \
+    after a long and heated debate, to close it by the end of the year.</p>\
+    <p>Residents had asked for the change for more than a decade, citing noise, traffic and \
+    fumes, and they welcomed the vote with applause from the public gallery.</p>\
+    <p>The operator said it would move its buses to a new site on the ring road, outside the \
+    town, where a larger garage is being built for the electric fleet.</p>\
+    <p>Work on the new garage began in the spring, and the first buses are expected to move \
+    there in the autumn, once the charging points have been installed.</p>";
+
+/// An article page with `furniture` at the top of the article and `tail` after its body.
+fn page(furniture: &str, tail: &str) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><title>Depot to close</title></head><body>\
+         <article><h1>Depot to close</h1>{furniture}{BODY}{tail}</article></body></html>"
+    )
+}
+
+fn text_of(html: &str) -> String {
+    stet::extract::extract(html, "http://127.0.0.1/a")
+        .expect("an article")
+        .text
+}
+
+#[test]
+fn a_hover_card_keeps_the_name_of_the_sentence() {
+    // The markup of the page users saw (a "rollover" card around a person's name).
+    let sentence = "<p>A man pleaded guilty to threatening to kill Rep. <span class=\"rollover-people\" \
+        data-behavior=\"rolloverpeople\"><a class=\"rollover-people-link\" href=\"/people/ilhan-omar\">\
+        Ilhan Omar</a><span class=\"rollover-people-block\" id=\"rollover-people-418778\"><span \
+        class=\"rollover-block\"><span><img src=\"/omar.jpg\"><a class=\"name\" href=\"/people/ilhan-omar\">\
+        Ilhan Omar</a><a class=\"people-articles\" href=\"/x\">Omar asks court to apply compassion</a> \
+        <a class=\"more\" href=\"/people/ilhan-omar\">MORE<span></span></a></span></span></span></span> \
+        (D-Minn.), the U.S. Attorney's Office said.</p>";
+    let text = stet::text::collapse_ws(&text_of(&page("", sentence)));
+    assert!(
+        text.contains(
+            "A man pleaded guilty to threatening to kill Rep. Ilhan Omar (D-Minn.), the U.S. Attorney's Office said."
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("Omar asks court"), "{text}");
+    assert!(!text.contains("MORE"), "{text}");
+}
+
+#[test]
+fn furniture_of_each_kind_leaves_the_stored_text() {
+    for (furniture, gone) in [
+        ("<div>1,204 shares</div>", "1,204 shares"),
+        (
+            "<p><span>4,605 views</span> · <span>134 comments</span></p>",
+            "4,605 views",
+        ),
+        (
+            "<p>By Justine Coleman - 11/18/19 11:04 PM EST</p>",
+            "Justine Coleman",
+        ),
+        (
+            "<p>Image copyright Getty Images</p>",
+            "Image copyright Getty Images",
+        ),
+        (
+            "<footer><p>© 2019 Example Media Group. All rights reserved.</p></footer>",
+            "All rights reserved",
+        ),
+        (
+            "<p>123 Main Street, Springfield, IL 62701</p>",
+            "Main Street",
+        ),
+        ("<p>Follow us on Twitter</p>", "Follow us"),
+        ("<div>Updated 2 hours ago</div>", "hours ago"),
+        ("<div>il y a 3 heures</div>", "il y a"),
+    ] {
+        let text = text_of(&page(furniture, ""));
+        assert!(!text.contains(gone), "{furniture}: {text}");
+        assert!(
+            text.starts_with("The council met on Monday"),
+            "{furniture}: {text}"
+        );
+    }
+}
+
+fn count(w: &Workdir, sql: &str) -> i64 {
+    rusqlite::Connection::open(w.dir.path().join("stet.db"))
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A server with a feed of one article at `/a`, and a workdir following it.
+fn one_article(html: &str) -> (TestServer, Workdir) {
+    let server = TestServer::start();
+    server.set(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            format!(
+                "<rss version=\"2.0\"><channel><title>T</title><item><title>Depot to close</title>\
+                 <link>{}</link><guid>a</guid></item></channel></rss>",
+                server.url("/a")
+            ),
+        ),
+    );
+    server.set("/a", Route::html(html.to_string()));
+    let w = Workdir::new(&format!(
+        "[[feed]]\nurl = \"{}\"\n",
+        server.url("/feed.xml")
+    ));
+    (server, w)
+}
+
+#[test]
+fn changing_furniture_makes_no_version() {
+    let pages = |i: usize| {
+        let shares = ["1,204", "1,305", "2,017"][i];
+        let minute = ["04", "11", "37"][i];
+        let ago = ["5 minutes ago", "2 hours ago", "il y a 3 heures"][i];
+        page(
+            // A bare div counter, a byline with a dateline, a relative time between the
+            // paragraphs' container and a bare text node: none of it is content.
+            &format!(
+                "<div>{shares} shares</div><p>By Justine Coleman - 11/18/19 11:{minute} PM EST</p>\
+                 <div>{ago}</div>"
+            ),
+            &format!(
+                "<p>Image copyright Getty Images</p><p>Follow us on Twitter</p>\
+                 <footer><p>© 2019 Example Media Group. All rights reserved.</p></footer>{shares} shares"
+            ),
+        )
+    };
+    let (server, w) = one_article(&pages(0));
+    w.ok(&["poll", "--all"]);
+    for i in 1..3 {
+        server.set("/a", Route::html(pages(i)));
+        w.ok(&["poll", "--all"]);
+    }
+    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 1);
+    assert_eq!(
+        count(
+            &w,
+            "SELECT count(*) FROM fetches WHERE outcome = 'unchanged'"
+        ),
+        2
+    );
+    // A real edit is still a version, and its diff is the edited sentence alone.
+    server.set(
+        "/a",
+        Route::html(pages(0).replace("more than a decade", "more than twenty years")),
+    );
+    w.ok(&["poll", "--all"]);
+    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 2);
+    let diff = w.ok(&["diff", "1"]);
+    let changed: Vec<&str> = diff
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "-Residents had asked for the change for more than a decade, citing noise, traffic and fumes, and they welcomed the vote with applause from the public gallery.",
+            "+Residents had asked for the change for more than twenty years, citing noise, traffic and fumes, and they welcomed the vote with applause from the public gallery."
+        ],
+        "{diff}"
+    );
+}
+
+#[test]
+fn an_interstitial_on_another_host_is_no_version_and_is_logged() {
+    let (server, w) = one_article(&page("", ""));
+    w.ok(&["poll", "--all"]);
+    let consent = TestServer::start();
+    consent.set(
+        "/consent",
+        Route::html(
+            "<html><head><title>Before you continue</title></head><body><h1>We value your privacy</h1>\
+             <p>We and our 812 partners use cookies to store and access information on your device.</p>\
+             <button>Accept all</button><button>Reject all</button></body></html>",
+        ),
+    );
+    let mut redirect = Route::html("").status(302);
+    redirect
+        .headers
+        .push(("Location".into(), consent.url("/consent")));
+    server.set("/a", redirect);
+    w.stet(&["poll", "--all"]);
+    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 1);
+    let events: String = rusqlite::Connection::open(w.dir.path().join("stet.db"))
+        .unwrap()
+        .query_row("SELECT group_concat(kind) FROM events", [], |r| {
+            r.get::<_, Option<String>>(0)
+        })
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(events, "");
+    let port = consent.base.rsplit(':').next().unwrap().to_string();
+    let logged: String = rusqlite::Connection::open(w.dir.path().join("stet.db"))
+        .unwrap()
+        .query_row(
+            "SELECT outcome || ' ' || stage || ': ' || error FROM fetches WHERE article_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        logged,
+        format!(
+            "interstitial extract: extract failed: consent interstitial at 127.0.0.1:{port} (redirected from the article), not the article"
+        )
+    );
+    assert!(w.ok(&["changes"]).trim().is_empty() || !w.ok(&["changes"]).contains("body"));
+}
