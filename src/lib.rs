@@ -19,6 +19,7 @@ pub mod http;
 pub mod noise;
 pub mod notify;
 pub mod poll;
+pub mod redact;
 pub mod schedule;
 pub mod snapshot;
 pub mod store;
