@@ -460,17 +460,18 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
     match rt.block_on(notify::after_poll(&mut store, &cfg)) {
         Ok(n) => {
             for f in &n.failures {
-                eprintln!("notification failed: {f}");
+                eprintln!("notification failed: {}", crate::redact::text(f));
             }
         }
         Err(e) => eprintln!("notifications: {e}"),
     }
     store.close();
+    let masked = crate::redact::text;
     for f in &report.feeds_failed {
-        eprintln!("feed failed: {}: {}", f.url, f.error);
+        eprintln!("feed failed: {}: {}", masked(&f.url), masked(&f.error));
     }
     for e in &report.article_errors {
-        eprintln!("article failed: {e}");
+        eprintln!("article failed: {}", masked(e));
     }
     if report.articles_deferred > 0 {
         eprintln!(
@@ -479,7 +480,11 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
         );
     }
     for (old, new) in &report.feeds_moved {
-        eprintln!("feed moved: {old} -> {new} (permanent redirects; update config.toml)");
+        eprintln!(
+            "feed moved: {} -> {} (permanent redirects; update config.toml)",
+            crate::redact::text(old),
+            crate::redact::text(new)
+        );
     }
     tracing::info!(
         feeds = report.feeds_polled,
@@ -578,7 +583,15 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<i32> {
 }
 
 fn feeds(store: &Store, json: bool) -> Result<i32> {
-    let rows = store.feeds()?;
+    // Credentials in feed URLs (`https://user:password@...`) are masked.
+    let mut rows = store.feeds()?;
+    let mask = |s: &mut String| *s = crate::redact::string(s);
+    for f in &mut rows {
+        mask(&mut f.url);
+        mask(&mut f.config_url);
+        f.last_error.as_mut().map(mask);
+        f.moved_to.as_mut().map(mask);
+    }
     if json {
         return print_json(&rows);
     }

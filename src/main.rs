@@ -18,7 +18,8 @@ fn main() {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Credentials in URLs are masked in every line, whatever logged it.
+        .with_writer(stet::redact::stderr)
         .with_ansi(ansi)
         .init();
     match stet::cli::run(cli) {
@@ -46,7 +47,7 @@ fn main() {
                     message.push_str(&text);
                 }
             }
-            eprintln!("stet: {message}");
+            eprintln!("stet: {}", stet::redact::text(&message));
             std::process::exit(2);
         }
     }

@@ -616,7 +616,7 @@ impl Store {
                 p.status,
                 p.failures,
                 p.failing_since.map(fmt_time),
-                p.error,
+                p.error.map(crate::redact::string),
                 ok,
                 p.validators.is_some(),
                 p.validators.and_then(|v| v.etag.as_deref()),
@@ -789,7 +789,12 @@ impl Store {
     ) -> Result<()> {
         self.conn
             .prepare_cached(SQL_FETCH_OUTCOME)?
-            .execute(params![fetch_id, outcome, stage, error])?;
+            .execute(params![
+                fetch_id,
+                outcome,
+                stage,
+                error.map(crate::redact::string)
+            ])?;
         Ok(())
     }
 
@@ -1059,7 +1064,7 @@ impl Store {
             check.article_id,
             at,
             check.next_check_at.map(fmt_time),
-            check.error,
+            check.error.map(crate::redact::string),
             check.validators.is_some(),
             check.validators.and_then(|v| v.etag.as_deref()),
             check.validators.and_then(|v| v.last_modified.as_deref()),
@@ -1136,14 +1141,14 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
-                record.url,
+                crate::redact::text(&record.url),
                 feed_id,
                 article_id,
                 fmt_time(record.started_at),
                 record.status,
                 record.bytes as i64,
                 record.duration_ms as i64,
-                record.error,
+                record.error.as_deref().map(crate::redact::string),
                 record.stage.map(|s| s.as_str()),
                 record.error.as_ref().map(|_| "error"),
             ])?;
@@ -1372,7 +1377,7 @@ fn insert_event(conn: &Connection, e: &NewEvent<'_>) -> Result<i64> {
         e.feed_id,
         fmt_time(e.at),
         e.kind,
-        e.detail
+        e.detail.map(crate::redact::string)
     ])?;
     Ok(conn.last_insert_rowid())
 }
