@@ -202,8 +202,10 @@ fn load_config(path: &Path) -> Result<Config> {
 }
 
 fn open_store(cfg: &Config) -> Result<Store> {
-    Store::open(&cfg.database)
-        .with_context(|| format!("cannot open database {}", cfg.database.display()))
+    let store = Store::open(&cfg.database)
+        .with_context(|| format!("cannot open database {}", cfg.database.display()))?;
+    store.set_synchronous(cfg.store.synchronous)?;
+    Ok(store)
 }
 
 /// The database of `poll` and `run`, created when missing; a new database and a
@@ -234,6 +236,20 @@ fn open_archive(cfg: &Config) -> Result<Store> {
     open_store(cfg)
 }
 
+/// The database of a command that only reads the archive (lists, shows, diffs,
+/// searches): opened read-only ([`Store::open_read_only`]), so archives on read-only
+/// media and backups can be read, and nothing is written. A database of an older schema
+/// is opened writable once to be upgraded.
+fn open_archive_read_only(cfg: &Config) -> Result<Store> {
+    if !cfg.database.exists() {
+        return open_archive(cfg);
+    }
+    match Store::open_read_only(&cfg.database) {
+        Err(crate::store::StoreError::Outdated { .. }) => open_archive(cfg),
+        other => other.with_context(|| format!("cannot open database {}", cfg.database.display())),
+    }
+}
+
 /// Runs the parsed command; returns the process exit code.
 ///
 /// # Errors
@@ -250,19 +266,19 @@ pub fn run(cli: Cli) -> Result<i32> {
             daemon(cfg)
         }
         Command::Feeds { json } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             feeds(&store, json)
         }
         Command::Articles { json } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             articles(&store, json)
         }
         Command::Versions { article, json } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             versions(&store, &article, json)
         }
         Command::Show { version, format } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             show(&store, version, format)
         }
         Command::Reextract {
@@ -282,7 +298,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             json,
             format,
         } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             let filter = ChangeFilter {
                 since: since.as_deref().map(parse_since).transpose()?,
                 feed_url: feed,
@@ -302,7 +318,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             format,
             color,
         } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             diff_cmd(&store, &first, new, format, color)
         }
     }
@@ -456,7 +472,9 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
     };
     let poller = Poller::new(cfg.clone())?;
     let rt = runtime()?;
-    let report = rt.block_on(poller.poll_once(&mut store, all))?;
+    let report = rt
+        .block_on(poller.poll_once(&mut store, all))
+        .with_context(|| format!("poll failed on database {}", cfg.database.display()))?;
     match rt.block_on(notify::after_poll(&mut store, &cfg)) {
         Ok(n) => {
             for f in &n.failures {

@@ -40,7 +40,12 @@ fn main() {
             let mut message = String::new();
             for cause in e.chain() {
                 let text = cause.to_string();
-                if !message.contains(&text) {
+                // SQLite's own error under rusqlite's repeats it: "Error code 26: ...".
+                let said = text
+                    .strip_prefix("Error code ")
+                    .and_then(|t| t.split_once(": "))
+                    .is_some_and(|(_, t)| message.contains(t));
+                if !said && !message.contains(&text) {
                     if !message.is_empty() {
                         message.push_str(": ");
                     }
