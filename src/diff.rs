@@ -140,6 +140,17 @@ fn mark_words(
     out
 }
 
+/// The lines of a line diff without their endings. The diff's own lines, not
+/// `str::lines`: the two split a lone `\r` differently, and the indices of the diff's
+/// operations must point into the same lines (found by fuzzing,
+/// `tests/fixtures/fuzz/text_diff/`).
+fn bare<'a>(slices: &[&'a str]) -> Vec<&'a str> {
+    slices
+        .iter()
+        .map(|l| l.trim_end_matches(['\n', '\r']))
+        .collect()
+}
+
 /// A word-level diff: changed lines, with one line of context, where deleted and inserted
 /// words are marked inline. Hunks are separated by a `...` line. Empty when equal.
 pub fn word(old: &str, new: &str, marks: Marks) -> String {
@@ -148,8 +159,7 @@ pub fn word(old: &str, new: &str, marks: Marks) -> String {
         Marks::Color => ("\x1b[9;31m", "\x1b[0m", "\x1b[4;32m", "\x1b[0m"),
     };
     let lines = TextDiff::from_lines(old, new);
-    let old_lines: Vec<&str> = old.lines().collect();
-    let new_lines: Vec<&str> = new.lines().collect();
+    let (old_lines, new_lines) = (bare(lines.old_slices()), bare(lines.new_slices()));
     let mut out = String::new();
     for (i, group) in lines.grouped_ops(1).iter().enumerate() {
         if i > 0 {
@@ -229,9 +239,8 @@ fn whole(push: &mut impl FnMut(String, bool), lines: &[&str], tag: Option<&str>)
 /// `<del>` and inserted words in `<ins>`, a `<p>` per paragraph and a line break between
 /// sentences. Usable alone (as Atom entry content) or inside [`html_page`].
 pub fn html_fragment(old: &str, new: &str) -> String {
-    let old_lines: Vec<&str> = old.lines().collect();
-    let new_lines: Vec<&str> = new.lines().collect();
     let diff = TextDiff::from_lines(old, new);
+    let (old_lines, new_lines) = (bare(diff.old_slices()), bare(diff.new_slices()));
     // Each output line is HTML for one sentence, or None for a paragraph break.
     let mut lines: Vec<Option<String>> = Vec::new();
     let mut push = |html: String, blank: bool| lines.push((!blank).then_some(html));

@@ -69,9 +69,22 @@ pub fn parse_http(
         .sanitize_content(false)
         .id_generator(|links, title, _uri| generated_key(links, title))
         .build();
-    let feed = parser
-        .parse(text.as_bytes())
-        .map_err(|e| FeedError(e.to_string()))?;
+    // A feed is written by a stranger, and the XML reader under feed-rs has panicked on
+    // some malformed input (quick-xml's encoding switch, found by fuzzing:
+    // tests/fixtures/fuzz/feed/): that is a feed that cannot be read, not a crash of
+    // the poll.
+    let feed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parser.parse(text.as_bytes())
+    }))
+    .map_err(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        FeedError(format!("the feed parser failed on this input: {why}"))
+    })?
+    .map_err(|e| FeedError(e.to_string()))?;
     let ttl = feed
         .ttl
         .filter(|t| *t > 0)

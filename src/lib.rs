@@ -14,6 +14,7 @@ pub mod diff;
 pub mod eval;
 pub mod extract;
 pub mod feed;
+pub mod fuzzing;
 pub mod guard;
 pub mod http;
 pub mod noise;
