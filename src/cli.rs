@@ -563,7 +563,7 @@ fn daemon(cfg: Config) -> Result<i32> {
                         tracing::warn!("article failed: {e}");
                     }
                 }
-                Err(e) => tracing::error!(error = %e, "poll cycle failed; retrying later"),
+                Err(e) => tracing::error!(error = %e, database = %cfg.database.display(), "poll cycle failed; retrying later"),
             }
             if cancel.load(Ordering::SeqCst) {
                 break;

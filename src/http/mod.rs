@@ -430,6 +430,8 @@ impl Fetcher {
     pub fn seed_backoff(&self, hosts: Vec<(String, HostBackoff)>) {
         self.backoff.lock().expect("backoff lock").extend(hosts);
         self.fresh_failures.lock().expect("backoff lock").clear();
+        // A new poll: feed hosts are resolved again (a daemon runs for months).
+        self.private_hosts.lock().expect("hosts lock").clear();
     }
 
     /// The backoff error of `host` when it is blocked now: by a failure seen in this
