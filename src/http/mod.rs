@@ -573,10 +573,13 @@ impl Fetcher {
         loop {
             // A trusted request trusts its own host, never the hosts it redirects to.
             let trusted = req.allow_private && same_host(&origin, &current);
-            self.check_target(&current, trusted)
-                .await
-                .map_err(|(stage, m)| err(stage, m))?;
             let host = host_key(&current).unwrap_or_default();
+            if let Err((stage, m)) = self.check_target(&current, trusted).await {
+                // A host that could not be reached for robots.txt is failing like one
+                // that could not be reached for the page: back off from it.
+                self.note_host_outcome(&host, Err(stage));
+                return Err(err(stage, m));
+            }
             let permit = self.hosts.acquire(&host).await;
             // While this request waited for the slot, the one before it may have failed:
             // then nothing is sent (one failing host costs one timeout per poll).
