@@ -205,8 +205,10 @@ fn load_config(path: &Path) -> Result<Config> {
 }
 
 fn open_store(cfg: &Config) -> Result<Store> {
-    Store::open(&cfg.database)
-        .with_context(|| format!("cannot open database {}", cfg.database.display()))
+    let store = Store::open(&cfg.database)
+        .with_context(|| format!("cannot open database {}", cfg.database.display()))?;
+    store.set_synchronous(cfg.store.synchronous)?;
+    Ok(store)
 }
 
 /// The database of `poll` and `run`, created when missing; a new database and a
@@ -237,6 +239,20 @@ fn open_archive(cfg: &Config) -> Result<Store> {
     open_store(cfg)
 }
 
+/// The database of a command that only reads the archive (lists, shows, diffs,
+/// searches): opened read-only ([`Store::open_read_only`]), so archives on read-only
+/// media and backups can be read, and nothing is written. A database of an older schema
+/// is opened writable once to be upgraded.
+fn open_archive_read_only(cfg: &Config) -> Result<Store> {
+    if !cfg.database.exists() {
+        return open_archive(cfg);
+    }
+    match Store::open_read_only(&cfg.database) {
+        Err(crate::store::StoreError::Outdated { .. }) => open_archive(cfg),
+        other => other.with_context(|| format!("cannot open database {}", cfg.database.display())),
+    }
+}
+
 /// Runs the parsed command; returns the process exit code.
 ///
 /// # Errors
@@ -253,19 +269,19 @@ pub fn run(cli: Cli) -> Result<i32> {
             daemon(cfg)
         }
         Command::Feeds { json } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             feeds(&store, json)
         }
         Command::Articles { json } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             articles(&store, json)
         }
         Command::Versions { article, json } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             versions(&store, &article, json)
         }
         Command::Show { version, format } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             show(&store, version, format)
         }
         Command::Reextract {
@@ -285,7 +301,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             json,
             format,
         } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             let filter = ChangeFilter {
                 since: since.as_deref().map(parse_since).transpose()?,
                 feed_url: feed,
@@ -305,7 +321,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             format,
             color,
         } => {
-            let store = open_archive(&load_config(&cli.config)?)?;
+            let store = open_archive_read_only(&load_config(&cli.config)?)?;
             diff_cmd(&store, &first, new, format, color)
         }
     }
@@ -459,21 +475,24 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
     };
     let poller = Poller::new(cfg.clone())?;
     let rt = runtime()?;
-    let report = rt.block_on(poller.poll_once(&mut store, all))?;
+    let report = rt
+        .block_on(poller.poll_once(&mut store, all))
+        .with_context(|| format!("poll failed on database {}", cfg.database.display()))?;
     match rt.block_on(notify::after_poll(&mut store, &cfg)) {
         Ok(n) => {
             for f in &n.failures {
-                eprintln!("notification failed: {f}");
+                eprintln!("notification failed: {}", crate::redact::text(f));
             }
         }
         Err(e) => eprintln!("notifications: {e}"),
     }
     store.close();
+    let masked = crate::redact::text;
     for f in &report.feeds_failed {
-        eprintln!("feed failed: {}: {}", f.url, f.error);
+        eprintln!("feed failed: {}: {}", masked(&f.url), masked(&f.error));
     }
     for e in &report.article_errors {
-        eprintln!("article failed: {e}");
+        eprintln!("article failed: {}", masked(e));
     }
     if report.articles_deferred > 0 {
         eprintln!(
@@ -482,7 +501,11 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
         );
     }
     for (old, new) in &report.feeds_moved {
-        eprintln!("feed moved: {old} -> {new} (permanent redirects; update config.toml)");
+        eprintln!(
+            "feed moved: {} -> {} (permanent redirects; update config.toml)",
+            crate::redact::text(old),
+            crate::redact::text(new)
+        );
     }
     tracing::info!(
         feeds = report.feeds_polled,
@@ -543,7 +566,7 @@ fn daemon(cfg: Config) -> Result<i32> {
                         tracing::warn!("article failed: {e}");
                     }
                 }
-                Err(e) => tracing::error!(error = %e, "poll cycle failed; retrying later"),
+                Err(e) => tracing::error!(error = %e, database = %cfg.database.display(), "poll cycle failed; retrying later"),
             }
             if cancel.load(Ordering::SeqCst) {
                 break;
@@ -581,7 +604,15 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<i32> {
 }
 
 fn feeds(store: &Store, json: bool) -> Result<i32> {
-    let rows = store.feeds()?;
+    // Credentials in feed URLs (`https://user:password@...`) are masked.
+    let mut rows = store.feeds()?;
+    let mask = |s: &mut String| *s = crate::redact::string(s);
+    for f in &mut rows {
+        mask(&mut f.url);
+        mask(&mut f.config_url);
+        f.last_error.as_mut().map(mask);
+        f.moved_to.as_mut().map(mask);
+    }
     if json {
         return print_json(&rows);
     }

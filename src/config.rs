@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use crate::http::address::{Allowed, PrivateAccess};
+
 /// The commented example configuration written by `stet init` and used as the default.
 pub const EXAMPLE: &str = include_str!("../config.toml");
 
@@ -71,6 +73,81 @@ pub struct Config {
     pub changes_feed: Option<PathBuf>,
     /// Notifiers, in file order.
     pub notify: Vec<NotifierConfig>,
+    /// Database settings (`[store]`).
+    pub store: StoreOptions,
+}
+
+/// SQLite's `synchronous` setting (`[store] synchronous`,
+/// <https://sqlite.org/pragma.html#pragma_synchronous>), in WAL mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// `normal` (default): the WAL is synced at checkpoints, not at every commit. A
+    /// crash of stet loses nothing committed; a power loss or OS crash may lose the
+    /// last transactions committed before it (never the database's integrity).
+    #[default]
+    Normal,
+    /// `full`: the WAL is synced at every commit, so a committed batch survives a power
+    /// loss too, at the cost of one fsync per transaction.
+    Full,
+}
+
+impl Synchronous {
+    /// The PRAGMA value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
+/// Database settings (`[store]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StoreOptions {
+    /// Durability of commits.
+    pub synchronous: Synchronous,
+}
+
+/// A secret value of the configuration (a webhook URL with its token, an SMTP password):
+/// read when it is needed, from the environment or a file, so that the config file
+/// itself can be shared. Its `Debug` form never shows an inline value.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Secret {
+    /// Written in the config file itself.
+    Inline(String),
+    /// The value of this environment variable.
+    Env(String),
+    /// The contents of this file (surrounding whitespace trimmed), e.g. a systemd
+    /// credential or a Docker secret.
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Secret::Inline(_) => f.write_str("Inline(***)"),
+            Secret::Env(v) => write!(f, "Env({v:?})"),
+            Secret::File(p) => write!(f, "File({p:?})"),
+        }
+    }
+}
+
+impl Secret {
+    /// The value. `what` names it in the error (`the webhook URL`).
+    ///
+    /// # Errors
+    /// When the variable is not set or the file cannot be read; the error names the
+    /// variable or file, never the value.
+    pub fn read(&self, what: &str) -> Result<String, String> {
+        match self {
+            Secret::Inline(v) => Ok(v.clone()),
+            Secret::Env(var) => std::env::var(var)
+                .map_err(|_| format!("environment variable {var} ({what}) is not set")),
+            Secret::File(path) => std::fs::read_to_string(path)
+                .map(|s| s.trim().to_string())
+                .map_err(|e| format!("cannot read {what} from {}: {e}", path.display())),
+        }
+    }
 }
 
 /// Noise controls: what must not count as a change.
@@ -151,8 +228,8 @@ impl Eq for FeedNoise {}
 pub enum NotifierKind {
     /// HTTP POST of the change as JSON to `url`.
     Webhook {
-        /// Endpoint.
-        url: String,
+        /// Endpoint (`url`, `url_env` or `url_file`); may hold a token.
+        url: Secret,
     },
     /// Runs `argv` with the change as JSON on stdin; exit status 0 is success.
     Command {
@@ -175,8 +252,9 @@ pub struct EmailConfig {
     pub security: String,
     /// SMTP user name, if the server needs one.
     pub username: Option<String>,
-    /// Name of the environment variable that holds the password (never the password).
-    pub password_env: Option<String>,
+    /// Where the password is read from (`password_env` or `password_file`; never the
+    /// config file itself).
+    pub password: Option<Secret>,
     /// Sender address.
     pub from: String,
     /// Recipients.
@@ -230,7 +308,7 @@ pub struct HttpLimits {
 }
 
 /// Politeness towards the fetched sites (`[politeness]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Politeness {
     /// Requests in flight at once to one host (default 1).
     pub per_host_concurrency: usize,
@@ -243,8 +321,9 @@ pub struct Politeness {
     pub obey_robots: bool,
     /// The longest wait after repeated failures (default 1 day).
     pub backoff_max: Duration,
-    /// Allow article links to non-public addresses (default false).
-    pub allow_private_addresses: bool,
+    /// Which non-public addresses article links may reach (default: none, except a
+    /// loopback or LAN feed's own host; see [`PrivateAccess`]).
+    pub allow_private_addresses: PrivateAccess,
 }
 
 impl Default for Politeness {
@@ -255,7 +334,7 @@ impl Default for Politeness {
             global_concurrency: 16,
             obey_robots: true,
             backoff_max: Duration::from_secs(24 * 3600),
-            allow_private_addresses: false,
+            allow_private_addresses: PrivateAccess::FeedHostOnly,
         }
     }
 }
@@ -323,6 +402,14 @@ struct RawConfig {
     changes_feed: Option<String>,
     #[serde(default)]
     notify: Vec<RawNotify>,
+    #[serde(default)]
+    store: RawStore,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    synchronous: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -343,12 +430,15 @@ struct RawNotify {
     name: Option<String>,
     kind: String,
     url: Option<String>,
+    url_env: Option<String>,
+    url_file: Option<String>,
     command: Option<Vec<String>>,
     smtp_host: Option<String>,
     smtp_port: Option<u16>,
     security: Option<String>,
     username: Option<String>,
     password_env: Option<String>,
+    password_file: Option<String>,
     from: Option<String>,
     #[serde(default)]
     to: Vec<String>,
@@ -395,7 +485,7 @@ struct RawPoliteness {
     obey_robots: Option<bool>,
     #[serde(default, with = "humantime_opt")]
     backoff_max: Option<Duration>,
-    allow_private_addresses: Option<bool>,
+    allow_private_addresses: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -465,7 +555,7 @@ pub const CHANGE_KINDS: &[&str] = &[
 ];
 
 /// Validates one `[[notify]]` block.
-fn notifier(i: usize, n: RawNotify) -> Result<NotifierConfig, String> {
+fn notifier(i: usize, n: RawNotify, base_dir: &Path) -> Result<NotifierConfig, String> {
     let key = format!("notify[{i}]");
     let need = |v: Option<String>, what: &str| {
         v.filter(|s| !s.trim().is_empty())
@@ -473,11 +563,32 @@ fn notifier(i: usize, n: RawNotify) -> Result<NotifierConfig, String> {
     };
     let kind = match n.kind.as_str() {
         "webhook" => {
-            let url = need(n.url.clone(), "url")?;
-            url::Url::parse(&url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .ok_or_else(|| format!("key `{key}.url`: {url:?} is not an http(s) URL"))?;
+            let url = match (&n.url, &n.url_env, &n.url_file) {
+                (Some(url), None, None) => {
+                    url::Url::parse(url)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"))
+                        .ok_or_else(|| {
+                            format!(
+                                "key `{key}.url`: {:?} is not an http(s) URL",
+                                crate::redact::text(url)
+                            )
+                        })?;
+                    Secret::Inline(url.clone())
+                }
+                (None, Some(var), None) => Secret::Env(var.clone()),
+                (None, None, Some(file)) => Secret::File(base_dir.join(file)),
+                (None, None, None) => {
+                    return Err(format!(
+                        "key `{key}.url` (or `url_env`, `url_file`) is required for kind \"webhook\""
+                    ));
+                }
+                _ => {
+                    return Err(format!(
+                        "keys `{key}.url`, `url_env` and `url_file`: give only one"
+                    ));
+                }
+            };
             NotifierKind::Webhook { url }
         }
         "command" => {
@@ -506,7 +617,16 @@ fn notifier(i: usize, n: RawNotify) -> Result<NotifierConfig, String> {
                     .unwrap_or(if security == "tls" { 465 } else { 587 }),
                 security,
                 username: n.username.clone(),
-                password_env: n.password_env.clone(),
+                password: match (&n.password_env, &n.password_file) {
+                    (Some(var), None) => Some(Secret::Env(var.clone())),
+                    (None, Some(file)) => Some(Secret::File(base_dir.join(file))),
+                    (None, None) => None,
+                    (Some(_), Some(_)) => {
+                        return Err(format!(
+                            "keys `{key}.password_env` and `password_file`: give only one"
+                        ));
+                    }
+                },
                 from: need(n.from.clone(), "from")?,
                 to: n.to.clone(),
             })
@@ -533,6 +653,34 @@ fn notifier(i: usize, n: RawNotify) -> Result<NotifierConfig, String> {
         retry_after: n.retry_after.unwrap_or(Duration::from_secs(30)),
         timeout: n.timeout.unwrap_or(Duration::from_secs(30)),
     })
+}
+
+/// Reads `politeness.allow_private_addresses`: `false`, `true` or a list of networks
+/// and host names (see [`PrivateAccess`]).
+fn private_access(v: &toml::Value) -> Result<PrivateAccess, String> {
+    const KEY: &str = "politeness.allow_private_addresses";
+    match v {
+        toml::Value::Boolean(false) => Ok(PrivateAccess::FeedHostOnly),
+        toml::Value::Boolean(true) => Ok(PrivateAccess::AllButLinkLocal),
+        toml::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                toml::Value::String(s) => {
+                    Allowed::parse(s).map_err(|e| format!("key `{KEY}[{i}]`: {e}"))
+                }
+                other => Err(format!(
+                    "key `{KEY}[{i}]`: expected a string (a network, an address or a host name), found {}",
+                    other.type_str()
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(PrivateAccess::Listed),
+        other => Err(format!(
+            "key `{KEY}`: expected true, false or a list such as [\"10.0.0.0/8\", \"nas.local\"], found {}",
+            other.type_str()
+        )),
+    }
 }
 
 /// Serde adapter for optional humantime durations (`"30m"`).
@@ -648,10 +796,10 @@ impl Config {
                 .unwrap_or(dp.global_concurrency),
             obey_robots: raw.politeness.obey_robots.unwrap_or(dp.obey_robots),
             backoff_max: raw.politeness.backoff_max.unwrap_or(dp.backoff_max),
-            allow_private_addresses: raw
-                .politeness
-                .allow_private_addresses
-                .unwrap_or(dp.allow_private_addresses),
+            allow_private_addresses: match raw.politeness.allow_private_addresses {
+                None => dp.allow_private_addresses,
+                Some(v) => private_access(&v).map_err(invalid)?,
+            },
         };
         if politeness.per_host_concurrency == 0 || politeness.global_concurrency == 0 {
             return Err(invalid(
@@ -723,7 +871,7 @@ impl Config {
         };
         let mut notify = Vec::with_capacity(raw.notify.len());
         for (i, n) in raw.notify.into_iter().enumerate() {
-            let n = notifier(i, n).map_err(invalid)?;
+            let n = notifier(i, n, base_dir).map_err(invalid)?;
             if notify.iter().any(|m: &NotifierConfig| m.name == n.name) {
                 return Err(invalid(format!(
                     "key `notify[{i}].name`: {:?} is used twice",
@@ -744,6 +892,23 @@ impl Config {
             noise,
             changes_feed: raw.changes_feed.map(|p| base_dir.join(p)),
             notify,
+            store: StoreOptions {
+                synchronous: match raw
+                    .store
+                    .synchronous
+                    .as_deref()
+                    .map(str::to_ascii_lowercase)
+                {
+                    None => Synchronous::default(),
+                    Some(s) if s == "normal" => Synchronous::Normal,
+                    Some(s) if s == "full" => Synchronous::Full,
+                    Some(s) => {
+                        return Err(invalid(format!(
+                            "key `store.synchronous`: {s:?} is not one of normal, full"
+                        )));
+                    }
+                },
+            },
         })
     }
 }
@@ -791,6 +956,7 @@ mod tests {
         assert_eq!(c.http.timeout, Duration::from_secs(60));
         assert_eq!(c.politeness, Politeness::default());
         assert_eq!(c.lifecycle, Lifecycle::default());
+        assert_eq!(c.store, StoreOptions::default());
         // The example states every default: parsing it equals parsing an empty file.
         let empty = parse("").unwrap();
         assert_eq!(empty.http, c.http);
@@ -876,6 +1042,104 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("noise.ignore_patterns[0]"), "{err}");
+    }
+
+    #[test]
+    fn allow_private_addresses_takes_a_boolean_or_a_list() {
+        let access = |v: &str| {
+            parse(&format!("[politeness]\nallow_private_addresses = {v}\n"))
+                .map(|c| c.politeness.allow_private_addresses)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(access("false").unwrap(), PrivateAccess::FeedHostOnly);
+        assert_eq!(access("true").unwrap(), PrivateAccess::AllButLinkLocal);
+        assert_eq!(
+            access("[\"10.0.0.0/8\", \"::1\", \"NAS.local\"]").unwrap(),
+            PrivateAccess::Listed(vec![
+                Allowed::Net("10.0.0.0/8".parse().unwrap()),
+                Allowed::Net("::1/128".parse().unwrap()),
+                Allowed::Host("nas.local".into()),
+            ])
+        );
+        assert_eq!(
+            access("[\"10.0.0.0/8\", \"300.1.1.1/8\"]").unwrap_err(),
+            "invalid config test.toml: key `politeness.allow_private_addresses[1]`: \"300.1.1.1/8\" \
+             is not a network (CIDR such as \"10.0.0.0/8\"), an IP address or a host name"
+        );
+        assert_eq!(
+            access("\"yes\"").unwrap_err(),
+            "invalid config test.toml: key `politeness.allow_private_addresses`: expected true, \
+             false or a list such as [\"10.0.0.0/8\", \"nas.local\"], found string"
+        );
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_or_a_file() {
+        let c = parse(
+            "[[notify]]\nkind = \"webhook\"\nurl_env = \"HOOK\"\n\
+             [[notify]]\nkind = \"webhook\"\nurl_file = \"hook.txt\"\n\
+             [[notify]]\nkind = \"email\"\nsmtp_host = \"s\"\nfrom = \"a@x\"\nto = [\"b@x\"]\n\
+             username = \"u\"\npassword_file = \"/run/pw\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.notify[0].kind,
+            NotifierKind::Webhook {
+                url: Secret::Env("HOOK".into())
+            }
+        );
+        assert_eq!(
+            c.notify[1].kind,
+            NotifierKind::Webhook {
+                url: Secret::File("/srv/stet/hook.txt".into())
+            }
+        );
+        match &c.notify[2].kind {
+            NotifierKind::Email(e) => {
+                assert_eq!(e.password, Some(Secret::File("/run/pw".into())))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            Secret::Env("STET_TEST_UNSET_VARIABLE".into())
+                .read("the webhook URL")
+                .unwrap_err(),
+            "environment variable STET_TEST_UNSET_VARIABLE (the webhook URL) is not set"
+        );
+        // An inline secret never shows in Debug output.
+        let inline =
+            parse("[[notify]]\nkind = \"webhook\"\nurl = \"https://u:canary@h.example/\"\n")
+                .unwrap();
+        assert!(!format!("{inline:?}").contains("canary"));
+        let err = parse("[[notify]]\nkind = \"webhook\"\nurl = \"ftp://u:canary@h.example/\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("canary"), "{err}");
+        let err = parse("[[notify]]\nkind = \"webhook\"\nurl = \"https://h/\"\nurl_env = \"X\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("keys `notify[0].url`, `url_env` and `url_file`: give only one"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn store_synchronous_is_normal_or_full() {
+        assert_eq!(parse("").unwrap().store.synchronous, Synchronous::Normal);
+        assert_eq!(
+            parse("[store]\nsynchronous = \"FULL\"\n")
+                .unwrap()
+                .store
+                .synchronous,
+            Synchronous::Full
+        );
+        assert_eq!(
+            parse("[store]\nsynchronous = \"off\"\n")
+                .unwrap_err()
+                .to_string(),
+            "invalid config test.toml: key `store.synchronous`: \"off\" is not one of normal, full"
+        );
     }
 
     #[test]

@@ -51,6 +51,17 @@ pub fn parse(bytes: &[u8], base_url: &str) -> Result<ParsedFeed, FeedError> {
     parse_http(bytes, base_url, None)
 }
 
+/// The text with every XML declaration after the first character renamed into an
+/// ordinary processing instruction (`<?xml ` to `<?_xml `). A declaration is only valid
+/// at the start, and the text is already UTF-8; one inside content made quick-xml (under
+/// feed-rs) panic switching encodings (found by fuzzing, tests/fixtures/fuzz/feed/).
+/// `<?xml-stylesheet` and other instructions are left alone.
+fn late_declarations_neutralized(text: &str) -> std::borrow::Cow<'_, str> {
+    static LATE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(?s)(.)<\?xml(\s)").expect("regex"));
+    LATE.replace_all(text, "${1}<?_xml${2}")
+}
+
 /// Parses feed bytes as received over HTTP: the bytes are decoded to UTF-8 first
 /// ([`crate::http::decode::decode_xml`]: BOM, HTTP `charset`, XML declaration, with a
 /// fallback when the bytes contradict the declared charset), then parsed.
@@ -63,16 +74,30 @@ pub fn parse_http(
     http_charset: Option<&str>,
 ) -> Result<ParsedFeed, FeedError> {
     let decoded = crate::http::decode::decode_xml(bytes, http_charset);
-    let text = decoded.text.trim_start();
+    let text = late_declarations_neutralized(decoded.text.trim_start());
+    let text = text.as_ref();
     let sy = syndication_interval(text);
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base_url))
         .sanitize_content(false)
         .id_generator(|links, title, _uri| generated_key(links, title))
         .build();
-    let feed = parser
-        .parse(text.as_bytes())
-        .map_err(|e| FeedError(e.to_string()))?;
+    // A feed is written by a stranger, and the XML reader under feed-rs has panicked on
+    // some malformed input (quick-xml's encoding switch, found by fuzzing:
+    // tests/fixtures/fuzz/feed/): that is a feed that cannot be read, not a crash of
+    // the poll.
+    let feed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parser.parse(text.as_bytes())
+    }))
+    .map_err(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        FeedError(format!("the feed parser failed on this input: {why}"))
+    })?
+    .map_err(|e| FeedError(e.to_string()))?;
     let ttl = feed
         .ttl
         .filter(|t| *t > 0)
@@ -186,6 +211,25 @@ fn text_of(t: &feed_rs::model::Text) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_xml_declaration_inside_content_is_no_crash() {
+        // Found by fuzzing (tests/fixtures/fuzz/feed/): quick-xml panicked.
+        let feed = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<?xml-stylesheet href=\"s.xsl\"?>\
+            <rss version=\"2.0\"><channel><title>T</title>\
+            <description>News\n<?xml version=\"1.0\" encoding=\"utf-16\"?></description>\
+            <item><title>a</title><link>https://ex.test/a</link></item></channel></rss>";
+        let parsed =
+            parse_http(feed.as_bytes(), "https://ex.test/feed", Some("shift_jis")).unwrap();
+        assert_eq!(parsed.title.as_deref(), Some("T"));
+        assert_eq!(parsed.entries.len(), 1);
+        assert_eq!(
+            late_declarations_neutralized(
+                "<?xml version=\"1.0\"?><a><?xml-stylesheet x?>\n<?xml\tv?></a>"
+            ),
+            "<?xml version=\"1.0\"?><a><?xml-stylesheet x?>\n<?_xml\tv?></a>"
+        );
+    }
 
     const RSS: &str = r#"<?xml version="1.0"?>
 <rss version="2.0"><channel><title>T</title><link>https://ex.test/</link>

@@ -18,7 +18,8 @@ fn main() {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Credentials in URLs are masked in every line, whatever logged it.
+        .with_writer(stet::redact::stderr)
         .with_ansi(ansi)
         .init();
     match stet::cli::run(cli) {
@@ -39,14 +40,19 @@ fn main() {
             let mut message = String::new();
             for cause in e.chain() {
                 let text = cause.to_string();
-                if !message.contains(&text) {
+                // SQLite's own error under rusqlite's repeats it: "Error code 26: ...".
+                let said = text
+                    .strip_prefix("Error code ")
+                    .and_then(|t| t.split_once(": "))
+                    .is_some_and(|(_, t)| message.contains(t));
+                if !said && !message.contains(&text) {
                     if !message.is_empty() {
                         message.push_str(": ");
                     }
                     message.push_str(&text);
                 }
             }
-            eprintln!("stet: {message}");
+            eprintln!("stet: {}", stet::redact::text(&message));
             std::process::exit(2);
         }
     }

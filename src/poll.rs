@@ -13,8 +13,8 @@
 //! are grouped in transactions (at most 256 items or one second each).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -106,7 +106,6 @@ pub struct Poller {
     config: Config,
     fetcher: Fetcher,
     cancel: Arc<AtomicBool>,
-    private_feeds: Mutex<HashMap<String, bool>>,
     /// Prepares fetched pages ([`Prepared`]), one thread per CPU: more would only hold
     /// more parsed pages in memory.
     cpu: CpuPool,
@@ -244,12 +243,27 @@ impl Poller {
     /// # Errors
     /// When the HTTP client cannot be built.
     pub fn new(config: Config) -> Result<Poller, PollError> {
-        let fetcher = Fetcher::with_politeness(&config.user_agent, config.http, config.politeness)?;
+        Self::with_lookup(config, Arc::new(http::address::SystemLookup))
+    }
+
+    /// A poller whose fetcher resolves names with `lookup` (tests stand in for DNS).
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn with_lookup(
+        config: Config,
+        lookup: Arc<dyn http::address::Lookup>,
+    ) -> Result<Poller, PollError> {
+        let fetcher = Fetcher::with_lookup(
+            &config.user_agent,
+            config.http,
+            config.politeness.clone(),
+            lookup,
+        )?;
         Ok(Poller {
             config,
             fetcher,
             cancel: Arc::new(AtomicBool::new(false)),
-            private_feeds: Mutex::default(),
             cpu: CpuPool::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
             bases: Arc::new(BasePool::default()),
             bases_seeded: AtomicBool::new(false),
@@ -471,30 +485,13 @@ impl Poller {
         }
     }
 
-    /// Whether the article's feed is itself on a non-public address (then its links may
-    /// be too), cached per feed URL.
-    async fn feed_is_private(&self, feed_url: &str) -> bool {
-        if let Some(v) = self.private_feeds.lock().expect("lock").get(feed_url) {
-            return *v;
-        }
-        let private = match url::Url::parse(feed_url) {
-            Ok(u) => http::address::is_private_host(&u).await,
-            Err(_) => false,
-        };
-        self.private_feeds
-            .lock()
-            .expect("lock")
-            .insert(feed_url.to_string(), private);
-        private
-    }
-
-    /// Whether the article may be on a non-public address.
+    /// Whether the article's host is trusted ([`Fetcher::trusts_link`]: a loopback or
+    /// LAN feed's own pages under the default setting).
     async fn allows_private(&self, article: &Article) -> bool {
-        self.config.politeness.allow_private_addresses
-            || match &article.feed_url {
-                Some(f) => self.feed_is_private(f).await,
-                None => true,
-            }
+        match &article.feed_url {
+            Some(f) => self.fetcher.trusts_link(f, &article.url).await,
+            None => false,
+        }
     }
 
     async fn fetch_article(&self, article: &Article, force: bool) -> Fetched {

@@ -56,6 +56,10 @@ struct Args {
     /// Folder of `*.html.gz` pages (default: the crate's benches/data).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// `[store] synchronous` of the bench database: `normal` (stet's default) or `full`,
+    /// to measure what durability against power loss costs.
+    #[arg(long, default_value = "normal")]
+    synchronous: String,
     /// Internal: the role of this process (`poller` or `server`).
     #[arg(long, hide = true)]
     role: Option<String>,
@@ -93,6 +97,8 @@ impl Args {
             self.time_limit.to_string(),
             "--data".into(),
             self.data_dir().display().to_string(),
+            "--synchronous".into(),
+            self.synchronous.clone(),
         ]
     }
 }
@@ -400,8 +406,9 @@ fn poller_main(args: &Args) -> i32 {
     let mut toml = format!(
         "database = {db:?}\ninterval = \"30m\"\n\
          [http]\nmax_entries = 100000\n\
-         [politeness]\nper_host_delay = \"0s\"\nglobal_concurrency = {}\nobey_robots = false\nallow_private_addresses = true\n",
-        args.concurrency
+         [politeness]\nper_host_delay = \"0s\"\nglobal_concurrency = {}\nobey_robots = false\nallow_private_addresses = true\n\
+         [store]\nsynchronous = {:?}\n",
+        args.concurrency, args.synchronous
     );
     for f in 0..feeds {
         let h = f % hosts;
@@ -414,6 +421,7 @@ fn poller_main(args: &Args) -> i32 {
     let config = stet::config::Config::from_toml(&toml, Path::new("bench.toml"), &dir)
         .expect("bench config");
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let synchronous = config.store.synchronous;
     let poller = stet::poll::Poller::new(config).expect("poller");
     let cancel = poller.cancel_flag();
     let limit: Duration = args.time_limit.into();
@@ -423,6 +431,7 @@ fn poller_main(args: &Args) -> i32 {
         cancel.store(true, Ordering::SeqCst);
     });
     let mut store = stet::store::Store::open(&db).expect("open the database");
+    store.set_synchronous(synchronous).expect("set synchronous");
     bench::enable();
     let mut code = 0;
     for (phase, name) in ["archive", "unchanged", "edited"].iter().enumerate() {

@@ -92,6 +92,17 @@ impl Response {
     }
 }
 
+/// True when two URLs name the same host (case-insensitive; ports may differ).
+pub fn same_host(a: &Url, b: &Url) -> bool {
+    matches!((a.host_str(), b.host_str()), (Some(x), Some(y)) if x.eq_ignore_ascii_case(y))
+}
+
+/// The outcome of one request: a response, or a redirect to follow (status, Location).
+enum Hop {
+    Done(Box<Response>),
+    Redirect(u16, String),
+}
+
 /// The key under which politeness limits and backoff apply: the host and, when it is
 /// not the scheme's default, the port (two servers on one machine are two hosts).
 pub fn host_key(url: &Url) -> Option<String> {
@@ -166,7 +177,7 @@ impl Stage {
 
 /// A fetch that produced no HTTP response to use.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{url}: {} failed: {message}", stage.as_str())]
+#[error("{}: {} failed: {message}", crate::redact::text(url), stage.as_str())]
 pub struct FetchError {
     /// The URL that was asked for.
     pub url: String,
@@ -220,7 +231,9 @@ pub struct Request<'a> {
     pub url: &'a str,
     /// Validators for a conditional GET.
     pub validators: &'a Validators,
-    /// Allow non-public addresses (the feed's own URL, or `allow_private_addresses`).
+    /// Trust the URL's own host: it may be on any address (a feed's own URL, or a link
+    /// that [`Fetcher::trusts_link`] allows). Redirects to other hosts are still checked
+    /// against `allow_private_addresses`.
     pub allow_private: bool,
     /// Ignore a host's backoff (an explicit `poll --all`).
     pub force: bool,
@@ -245,10 +258,18 @@ type RobotsCell = Arc<tokio::sync::OnceCell<Arc<RobotsState>>>;
 /// An HTTP client with stet's limits, politeness and `User-Agent`. Cheap to clone.
 #[derive(Clone)]
 pub struct Fetcher {
-    /// For trusted URLs (a feed's own, or when `allow_private_addresses` is set).
+    /// For trusted hosts (a feed's own): any address ([`address::Plain`]).
     client: reqwest::Client,
-    /// For the rest: connects to public addresses only ([`address::PublicOnly`]).
-    public_client: reqwest::Client,
+    /// For the rest: connects only to the addresses that `allow_private_addresses`
+    /// permits ([`address::Guarded`]).
+    guarded_client: reqwest::Client,
+    lookup: Arc<dyn address::Lookup>,
+    access: Arc<address::PrivateAccess>,
+    /// Whether a feed host has only non-public addresses, per host name.
+    private_hosts: Arc<Mutex<HashMap<String, bool>>>,
+    /// Hosts that failed since the last [`Fetcher::seed_backoff`] (this poll): their
+    /// backoff holds even for a forced request.
+    fresh_failures: Arc<Mutex<std::collections::HashSet<String>>>,
     limits: HttpLimits,
     politeness: Politeness,
     token: String,
@@ -278,11 +299,32 @@ impl Fetcher {
         limits: HttpLimits,
         politeness: Politeness,
     ) -> Result<Fetcher, FetchError> {
+        Self::with_lookup(
+            user_agent,
+            limits,
+            politeness,
+            Arc::new(address::SystemLookup),
+        )
+    }
+
+    /// As [`Fetcher::with_politeness`], resolving names with `lookup` (every connection
+    /// and every address check uses it): a test can make a name resolve to any address.
+    ///
+    /// # Errors
+    /// When the TLS backend cannot be initialised.
+    pub fn with_lookup(
+        user_agent: &str,
+        limits: HttpLimits,
+        politeness: Politeness,
+        lookup: Arc<dyn address::Lookup>,
+    ) -> Result<Fetcher, FetchError> {
         let builder = || {
             reqwest::Client::builder()
                 .user_agent(user_agent)
                 .connect_timeout(limits.connect_timeout)
-                .timeout(limits.timeout)
+                // A backstop only: each exchange has its own deadline of `timeout`
+                // (counted once the host's slot is held), whose error says more.
+                .timeout(limits.timeout + Duration::from_secs(5))
                 .redirect(reqwest::redirect::Policy::none())
         };
         let built = |b: reqwest::ClientBuilder| {
@@ -290,22 +332,26 @@ impl Fetcher {
                 FetchError::new("", Stage::Request, format!("cannot build HTTP client: {e}"))
             })
         };
-        let client = built(builder())?;
-        let public_client = if politeness.allow_private_addresses {
-            client.clone()
-        } else {
-            built(builder().dns_resolver(address::PublicOnly))?
-        };
+        let access = Arc::new(politeness.allow_private_addresses.clone());
+        let client = built(builder().dns_resolver(Arc::new(address::Plain(Arc::clone(&lookup)))))?;
+        let guarded_client = built(builder().dns_resolver(Arc::new(address::Guarded {
+            lookup: Arc::clone(&lookup),
+            access: Arc::clone(&access),
+        })))?;
         Ok(Fetcher {
             client,
-            public_client,
+            guarded_client,
+            lookup,
+            access,
+            private_hosts: Arc::default(),
+            fresh_failures: Arc::default(),
             limits,
-            politeness,
             token: robots::product_token(user_agent),
             hosts: Arc::new(polite::HostLimiter::new(
                 politeness.per_host_concurrency,
                 politeness.per_host_delay,
             )),
+            politeness,
             robots: Arc::default(),
             new_robots: Arc::default(),
             backoff: Arc::default(),
@@ -313,14 +359,48 @@ impl Fetcher {
         })
     }
 
-    /// The client for a request that may (`allow_private`) or may not reach non-public
-    /// addresses.
-    fn client(&self, allow_private: bool) -> &reqwest::Client {
-        if allow_private {
+    /// The client for a trusted host (any address) or another (guarded).
+    fn client(&self, trusted: bool) -> &reqwest::Client {
+        if trusted {
             &self.client
         } else {
-            &self.public_client
+            &self.guarded_client
         }
+    }
+
+    /// True when every address of the URL's host is non-public (a name that does not
+    /// resolve is not private: its fetch fails at connect). Cached per host name.
+    pub async fn host_is_private(&self, url: &Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        if let Some(v) = self.private_hosts.lock().expect("hosts lock").get(host) {
+            return *v;
+        }
+        let private = match address::resolve(&*self.lookup, url).await {
+            Ok(ips) => !ips.is_empty() && ips.into_iter().all(|ip| !address::is_public(ip)),
+            Err(_) => false,
+        };
+        self.private_hosts
+            .lock()
+            .expect("hosts lock")
+            .insert(host.to_string(), private);
+        private
+    }
+
+    /// Whether a link found in the feed at `feed_url` may be fetched as trusted
+    /// ([`Request::allow_private`]): only under the default
+    /// `allow_private_addresses = false`, only for a link on the feed's own host name,
+    /// and only when that host has no public address (a feed on loopback or the LAN
+    /// linking to its own pages). Any other link is guarded.
+    pub async fn trusts_link(&self, feed_url: &str, link: &str) -> bool {
+        if *self.access != address::PrivateAccess::FeedHostOnly {
+            return false;
+        }
+        let (Ok(feed), Ok(link)) = (Url::parse(feed_url), Url::parse(link)) else {
+            return false;
+        };
+        same_host(&feed, &link) && self.host_is_private(&feed).await
     }
 
     /// Seeds the robots.txt cache with stored entries (stale ones are ignored).
@@ -345,9 +425,44 @@ impl Fetcher {
         std::mem::take(&mut self.new_robots.lock().expect("robots lock"))
     }
 
-    /// Seeds the per-host backoff state.
+    /// Seeds the per-host backoff state at the start of a poll (failures of earlier
+    /// polls: a forced request ignores them, not those seen from now on).
     pub fn seed_backoff(&self, hosts: Vec<(String, HostBackoff)>) {
         self.backoff.lock().expect("backoff lock").extend(hosts);
+        self.fresh_failures.lock().expect("backoff lock").clear();
+        // A new poll: feed hosts are resolved again (a daemon runs for months).
+        self.private_hosts.lock().expect("hosts lock").clear();
+    }
+
+    /// The backoff error of `host` when it is blocked now: by a failure seen in this
+    /// poll, or by an earlier one unless `force`.
+    fn blocked(&self, url: &str, host: &str, force: bool) -> Option<FetchError> {
+        let until = self
+            .backoff
+            .lock()
+            .expect("backoff lock")
+            .get(host)
+            .and_then(|b| b.blocked_until)
+            .filter(|t| *t > Utc::now())?;
+        if force
+            && !self
+                .fresh_failures
+                .lock()
+                .expect("backoff lock")
+                .contains(host)
+        {
+            return None;
+        }
+        let mut e = FetchError::new(
+            url,
+            Stage::Backoff,
+            format!(
+                "host {host} is backing off after failures until {}",
+                crate::store::fmt_time(until)
+            ),
+        );
+        e.retry_at = Some(until);
+        Some(e)
     }
 
     /// The per-host backoff state, to be stored.
@@ -390,13 +505,8 @@ impl Fetcher {
         let started_at = Utc::now();
         let clock = Instant::now();
         let result = crate::bench::timed(crate::bench::Stage::Fetch, self.fetch_inner(req)).await;
-        if let Ok(u) = Url::parse(req.url)
-            && let Some(host) = host_key(&u)
-        {
-            self.note_host_outcome(&host, &result);
-        }
         let record = FetchRecord {
-            url: req.url.to_string(),
+            url: crate::redact::string(req.url),
             started_at,
             status: result.as_ref().ok().map(|r| r.status),
             bytes: result.as_ref().map_or(0, |r| r.body.len() as u64),
@@ -407,12 +517,14 @@ impl Fetcher {
         (record, result)
     }
 
-    /// Updates the host's backoff after an attempt.
-    fn note_host_outcome(&self, host: &str, result: &Result<Response, FetchError>) {
-        let failed_for = match result {
-            Ok(r) if matches!(r.status, 429 | 503) => Some(r.retry_after),
+    /// Updates the host's backoff after an exchange with it, while its slot is still
+    /// held: `Ok(status, retry_after)` for an answer, `Err(stage)` for none. So the
+    /// requests queued behind the slot see the failure before they are sent.
+    fn note_host_outcome(&self, host: &str, outcome: Result<(u16, Option<Duration>), Stage>) {
+        let failed_for = match outcome {
+            Ok((429 | 503, retry_after)) => Some(retry_after),
             Ok(_) => None,
-            Err(e) if matches!(e.stage, Stage::Connect | Stage::Timeout | Stage::Tls) => Some(None),
+            Err(Stage::Connect | Stage::Timeout | Stage::Tls) => Some(None),
             Err(_) => return,
         };
         let mut map = self.backoff.lock().expect("backoff lock");
@@ -421,6 +533,10 @@ impl Fetcher {
                 map.remove(host);
             }
             Some(retry_after) => {
+                self.fresh_failures
+                    .lock()
+                    .expect("backoff lock")
+                    .insert(host.to_string());
                 let b = map.entry(host.to_string()).or_default();
                 b.failures += 1;
                 let wait = crate::schedule::backoff(
@@ -441,148 +557,164 @@ impl Fetcher {
         if !matches!(current.scheme(), "http" | "https") || current.host_str().is_none() {
             return Err(err(
                 Stage::Url,
-                format!("unsupported URL {:?}", current.as_str()),
-            ));
-        }
-        if !req.force {
-            let host = host_key(&current).unwrap_or_default();
-            let blocked = self
-                .backoff
-                .lock()
-                .expect("backoff lock")
-                .get(&host)
-                .and_then(|b| b.blocked_until);
-            if let Some(until) = blocked.filter(|t| *t > Utc::now()) {
-                let mut e = err(
-                    Stage::Backoff,
-                    format!(
-                        "host {host} is backing off after failures until {}",
-                        crate::store::fmt_time(until)
-                    ),
-                );
-                e.retry_at = Some(until);
-                return Err(e);
-            }
-        }
-        let mut redirects: Vec<(u16, Url)> = Vec::new();
-        let mut first = true;
-        loop {
-            self.check_target(&current, req.allow_private, first)
-                .await
-                .map_err(|(stage, m)| err(stage, m))?;
-            first = false;
-            let host = host_key(&current).unwrap_or_default();
-            let permit = self.hosts.acquire(&host).await;
-            // The total timeout bounds each exchange (request to last body byte), counted
-            // once the host is free, not while waiting for it.
-            let deadline = tokio::time::Instant::now() + self.limits.timeout;
-            let timed_out = || {
-                err(
-                    Stage::Timeout,
-                    format!(
-                        "no complete response within {}",
-                        humantime::format_duration(self.limits.timeout)
-                    ),
-                )
-            };
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                header::ACCEPT_ENCODING,
-                HeaderValue::from_static("gzip, deflate, br"),
-            );
-            if let Some(etag) = req.validators.etag.as_deref().and_then(header_value) {
-                headers.insert(header::IF_NONE_MATCH, etag);
-            }
-            if let Some(lm) = req
-                .validators
-                .last_modified
-                .as_deref()
-                .and_then(header_value)
-            {
-                headers.insert(header::IF_MODIFIED_SINCE, lm);
-            }
-            let resp = tokio::time::timeout_at(
-                deadline,
-                self.client(req.allow_private)
-                    .get(current.clone())
-                    .headers(headers)
-                    .send(),
-            )
-            .await
-            .map_err(|_| timed_out())?
-            .map_err(|e| classify(url, &e))?;
-            let status = resp.status().as_u16();
-            if resp.status().is_redirection()
-                && status != 304
-                && let Some(loc) = resp.headers().get(header::LOCATION)
-            {
-                drop(permit);
-                let loc = loc.to_str().unwrap_or_default().trim().to_string();
-                let next = current.join(&loc).map_err(|e| {
-                    err(
-                        Stage::Redirect,
-                        format!("HTTP {status} to an invalid Location {loc:?}: {e}"),
-                    )
-                })?;
-                if next == current
-                    || redirects.iter().any(|(_, u)| *u == next)
-                    || next.as_str() == url
-                {
-                    return Err(err(
-                        Stage::Redirect,
-                        format!(
-                            "redirect loop at {next} after {} redirect(s)",
-                            redirects.len() + 1
-                        ),
-                    ));
-                }
-                if redirects.len() >= self.limits.max_redirects {
-                    return Err(err(
-                        Stage::Redirect,
-                        format!(
-                            "more than {} redirects (last to {next})",
-                            self.limits.max_redirects
-                        ),
-                    ));
-                }
-                redirects.push((status, next.clone()));
-                current = next;
-                continue;
-            }
-            let out = tokio::time::timeout_at(deadline, self.read_response(url, resp, redirects))
-                .await
-                .map_err(|_| timed_out());
-            drop(permit);
-            return out?;
-        }
-    }
-
-    /// Address and robots.txt checks of one target (the URL or a redirect's).
-    async fn check_target(
-        &self,
-        target: &Url,
-        allow_private: bool,
-        first: bool,
-    ) -> Result<(), (Stage, String)> {
-        if !matches!(target.scheme(), "http" | "https") {
-            return Err((
-                Stage::Redirect,
-                format!("redirect to unsupported URL {target}"),
-            ));
-        }
-        let allow_private = allow_private || self.politeness.allow_private_addresses;
-        if !allow_private && address::is_private_host(target).await {
-            return Err((
-                Stage::Address,
                 format!(
-                    "refused: {} is a non-public address (set politeness.allow_private_addresses to allow)",
-                    target.host_str().unwrap_or_default()
+                    "unsupported URL {:?}",
+                    crate::redact::text(current.as_str())
                 ),
             ));
         }
-        let _ = first;
+        let origin = current.clone();
+        // A quick look before any robots.txt or address work; the deciding look is
+        // taken once the host's slot is held (below).
+        if let Some(e) = self.blocked(url, &host_key(&current).unwrap_or_default(), req.force) {
+            return Err(e);
+        }
+        let mut redirects: Vec<(u16, Url)> = Vec::new();
+        loop {
+            // A trusted request trusts its own host, never the hosts it redirects to.
+            let trusted = req.allow_private && same_host(&origin, &current);
+            let host = host_key(&current).unwrap_or_default();
+            if let Err((stage, m)) = self.check_target(&current, trusted).await {
+                // A host that could not be reached for robots.txt is failing like one
+                // that could not be reached for the page: back off from it.
+                self.note_host_outcome(&host, Err(stage));
+                return Err(err(stage, m));
+            }
+            let permit = self.hosts.acquire(&host).await;
+            // While this request waited for the slot, the one before it may have failed:
+            // then nothing is sent (one failing host costs one timeout per poll).
+            if let Some(e) = self.blocked(url, &host, req.force) {
+                return Err(e);
+            }
+            let hop = self.exchange(req, &current, trusted, &redirects).await;
+            self.note_host_outcome(
+                &host,
+                match &hop {
+                    Ok(Hop::Done(r)) => Ok((r.status, r.retry_after)),
+                    Ok(Hop::Redirect(status, _)) => Ok((*status, None)),
+                    Err(e) => Err(e.stage),
+                },
+            );
+            drop(permit);
+            match hop? {
+                Hop::Done(resp) => return Ok(*resp),
+                Hop::Redirect(status, loc) => {
+                    let next = current.join(&loc).map_err(|e| {
+                        err(
+                            Stage::Redirect,
+                            format!("HTTP {status} to an invalid Location {loc:?}: {e}"),
+                        )
+                    })?;
+                    let shown = crate::redact::string(next.as_str());
+                    if next == current
+                        || redirects.iter().any(|(_, u)| *u == next)
+                        || next.as_str() == url
+                    {
+                        return Err(err(
+                            Stage::Redirect,
+                            format!(
+                                "redirect loop at {shown} after {} redirect(s)",
+                                redirects.len() + 1
+                            ),
+                        ));
+                    }
+                    if redirects.len() >= self.limits.max_redirects {
+                        return Err(err(
+                            Stage::Redirect,
+                            format!(
+                                "more than {} redirects (last to {shown})",
+                                self.limits.max_redirects
+                            ),
+                        ));
+                    }
+                    redirects.push((status, next.clone()));
+                    current = next;
+                }
+            }
+        }
+    }
+
+    /// One request to `current` and its answer, within `http.timeout`: the response,
+    /// or the redirect to follow.
+    async fn exchange(
+        &self,
+        req: &Request<'_>,
+        current: &Url,
+        trusted: bool,
+        redirects: &[(u16, Url)],
+    ) -> Result<Hop, FetchError> {
+        let url = req.url;
+        // The total timeout bounds each exchange (request to last body byte), counted
+        // once the host is free, not while waiting for it.
+        let deadline = tokio::time::Instant::now() + self.limits.timeout;
+        let timed_out = |what: &str| {
+            FetchError::new(
+                url,
+                Stage::Timeout,
+                format!(
+                    "no complete response within {}{what}",
+                    humantime::format_duration(self.limits.timeout)
+                ),
+            )
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br"),
+        );
+        if let Some(etag) = req.validators.etag.as_deref().and_then(header_value) {
+            headers.insert(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = req
+            .validators
+            .last_modified
+            .as_deref()
+            .and_then(header_value)
+        {
+            headers.insert(header::IF_MODIFIED_SINCE, lm);
+        }
+        let resp = tokio::time::timeout_at(
+            deadline,
+            self.client(trusted)
+                .get(current.clone())
+                .headers(headers)
+                .send(),
+        )
+        .await
+        .map_err(|_| timed_out(""))?
+        .map_err(|e| classify(url, &e))?;
+        let status = resp.status().as_u16();
+        if resp.status().is_redirection()
+            && status != 304
+            && let Some(loc) = resp.headers().get(header::LOCATION)
+        {
+            let loc = loc.to_str().unwrap_or_default().trim().to_string();
+            return Ok(Hop::Redirect(status, loc));
+        }
+        let out =
+            tokio::time::timeout_at(deadline, self.read_response(url, resp, redirects.to_vec()))
+                .await
+                .map_err(|_| timed_out(" (the body was still arriving)"))??;
+        Ok(Hop::Done(Box::new(out)))
+    }
+
+    /// Address and robots.txt checks of one target (the URL or a redirect's); a
+    /// `trusted` host may be on any address.
+    async fn check_target(&self, target: &Url, trusted: bool) -> Result<(), (Stage, String)> {
+        if !matches!(target.scheme(), "http" | "https") {
+            return Err((
+                Stage::Redirect,
+                format!(
+                    "redirect to unsupported URL {}",
+                    crate::redact::text(target.as_str())
+                ),
+            ));
+        }
+        if !trusted {
+            self.check_address(target).await?;
+        }
         if self.politeness.obey_robots {
-            let rules = self.robots_for(target, allow_private).await;
+            let rules = self.robots_for(target, trusted).await;
             if let Some((stage, why)) = &rules.2 {
                 // The server could not be reached for robots.txt: the page would fail
                 // the same way, so say that.
@@ -597,6 +729,36 @@ impl Fetcher {
             }
         }
         Ok(())
+    }
+
+    /// Refuses an untrusted target none of whose addresses `allow_private_addresses`
+    /// permits (the connection would be refused by the guarded resolver anyway; this
+    /// says why first). A name that does not resolve passes: its fetch fails at connect.
+    async fn check_address(&self, target: &Url) -> Result<(), (Stage, String)> {
+        let host = target.host_str().unwrap_or_default();
+        let refused = |ips: &[std::net::IpAddr]| {
+            let what = match address::literal_ip(target) {
+                Some(ip) => format!("{ip} is a non-public address"),
+                None => format!(
+                    "{host} {} ({})",
+                    address::NON_PUBLIC,
+                    address::list_ips(ips)
+                ),
+            };
+            (
+                Stage::Address,
+                format!("refused: {what}; list it in politeness.allow_private_addresses to allow"),
+            )
+        };
+        if address::literal_ip(target).is_none() && self.access.permits_host(host) {
+            return Ok(());
+        }
+        match address::resolve(&*self.lookup, target).await {
+            Ok(ips) if !ips.is_empty() && !ips.iter().any(|ip| self.access.permits_ip(*ip)) => {
+                Err(refused(&ips))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The robots.txt rules of `target`'s origin, fetched once per origin and run.
@@ -657,9 +819,8 @@ impl Fetcher {
                         .and_then(|l| current.join(l).ok())
                 {
                     drop(permit);
-                    if !allow_private
-                        && !self.politeness.allow_private_addresses
-                        && address::is_private_host(&next).await
+                    if !(allow_private && same_host(&current, &next))
+                        && self.check_address(&next).await.is_err()
                     {
                         return Ok((404, Vec::new()));
                     }
@@ -870,9 +1031,15 @@ fn classify(url: &str, e: &reqwest::Error) -> FetchError {
     if parts.is_empty() || !top.starts_with("error sending request") {
         parts.insert(0, top);
     }
-    let message = parts.join(": ");
+    let mut message = crate::redact::string(&parts.join(": "));
     let lower = message.to_ascii_lowercase();
-    let stage = if e.is_timeout() {
+    // A timeout while the body streams in comes back from reqwest as "error decoding
+    // response body" with the timeout only among its causes.
+    let timed_out = e.is_timeout() || lower.contains("timed out");
+    if timed_out && (e.is_body() || e.is_decode()) {
+        message = "timed out while the body was still arriving".to_string();
+    }
+    let stage = if timed_out {
         Stage::Timeout
     } else if message.contains(address::NON_PUBLIC) {
         Stage::Address

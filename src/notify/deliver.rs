@@ -10,12 +10,18 @@ use tokio::io::AsyncWriteExt;
 use crate::config::{EmailConfig, NotifierConfig, NotifierKind};
 
 /// Sends `payload` (JSON) through notifier `n`; the error is a sentence for the outbox.
+/// Every error it returns has URL credentials masked ([`crate::redact`]): it goes to
+/// the log and the outbox.
 pub async fn send(n: &NotifierConfig, payload: &str, user_agent: &str) -> Result<(), String> {
-    match &n.kind {
-        NotifierKind::Webhook { url } => webhook(url, payload, user_agent, n.timeout).await,
+    let sent = match &n.kind {
+        NotifierKind::Webhook { url } => {
+            let url = url.read("the webhook URL")?;
+            webhook(&url, payload, user_agent, n.timeout).await
+        }
         NotifierKind::Command { argv } => command(argv, payload, n.timeout).await,
         NotifierKind::Email(cfg) => email(cfg, payload, n.timeout).await,
-    }
+    };
+    sent.map_err(|e| crate::redact::string(&e))
 }
 
 async fn webhook(
@@ -35,15 +41,33 @@ async fn webhook(
         .body(payload.to_string())
         .send()
         .await
-        .map_err(|e| format!("POST {url} failed: {e}"))?;
+        .map_err(|e| {
+            // reqwest's message repeats the URL, credentials and all: name the
+            // endpoint once, masked, then the causes.
+            let e = e.without_url();
+            let mut causes = vec![e.to_string()];
+            let mut source = std::error::Error::source(&e);
+            while let Some(c) = source {
+                causes.push(c.to_string());
+                source = c.source();
+            }
+            causes.dedup();
+            format!("POST {} failed: {}", shown(url), causes.join(": "))
+        })?;
     if resp.status().is_success() {
         Ok(())
     } else {
         Err(format!(
-            "POST {url}: HTTP status {}",
+            "POST {}: HTTP status {}",
+            shown(url),
             resp.status().as_u16()
         ))
     }
+}
+
+/// A URL as shown in errors: credentials masked.
+fn shown(url: &str) -> String {
+    crate::redact::string(url)
 }
 
 async fn command(
@@ -135,10 +159,8 @@ async fn email(
     .map_err(|e| format!("SMTP {}: {e}", cfg.smtp_host))?;
     let mut transport = transport.port(cfg.smtp_port).timeout(Some(timeout));
     if let Some(user) = &cfg.username {
-        let password = match &cfg.password_env {
-            Some(var) => std::env::var(var).map_err(|_| {
-                format!("environment variable {var} (the SMTP password) is not set")
-            })?,
+        let password = match &cfg.password {
+            Some(secret) => secret.read("the SMTP password")?,
             None => String::new(),
         };
         transport = transport.credentials(Credentials::new(user.clone(), password));

@@ -61,6 +61,12 @@ pub struct NotifyReport {
 /// When a version or blob cannot be read.
 pub fn payload(store: &Store, change: &Change) -> Result<String, StoreError> {
     let mut value = serde_json::to_value(change).expect("a change serializes");
+    // Credentials in the URLs (a feed behind basic auth) never leave.
+    for key in ["feed_url", "article_url", "summary"] {
+        if let Some(s) = value[key].as_str() {
+            value[key] = crate::redact::string(s).into();
+        }
+    }
     let Some(new_id) = change.new_version else {
         value["diff"] = "".into();
         value["passages"] = "".into();

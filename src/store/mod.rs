@@ -53,6 +53,25 @@ pub enum StoreError {
     /// A requested row does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// The database's schema is newer than this stet knows: a newer stet made it.
+    #[error("created by a newer stet (schema {found}, this stet knows {known}): upgrade stet")]
+    TooNew {
+        /// The database's schema version (`PRAGMA user_version`).
+        found: i64,
+        /// The newest schema this stet knows.
+        known: i64,
+    },
+    /// A read-only open found a schema older than this stet's, which only a writable
+    /// open can bring up to date.
+    #[error(
+        "the database has schema {found}, this stet needs {known}: open it writable once (`stet poll`) to upgrade it"
+    )]
+    Outdated {
+        /// The database's schema version.
+        found: i64,
+        /// The schema this stet needs.
+        known: i64,
+    },
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -525,6 +544,71 @@ impl Store {
         Self::init(Connection::open(path)?)
     }
 
+    /// Opens the database at `path` for reading only, for the commands that list, show,
+    /// diff and search: nothing is created, migrated or written, so an archive on
+    /// read-only media or a backup can be read as it is.
+    ///
+    /// SQLite's read-only mode still creates the `-wal` and `-shm` files of a WAL
+    /// database when they are missing and the folder is writable; so when there is no
+    /// `-wal` file (no writer has the database open, and every write was checkpointed
+    /// into the file) the database is opened `immutable`, which reads the file alone and
+    /// creates nothing. With a `-wal` file (a daemon is running), the normal read-only
+    /// mode reads the writer's latest commits through it.
+    ///
+    /// # Errors
+    /// When the file cannot be opened, its schema is newer than this stet's
+    /// ([`StoreError::TooNew`]) or older ([`StoreError::Outdated`]).
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        use rusqlite::OpenFlags;
+        let abs = std::path::absolute(path).map_err(|e| {
+            StoreError::Sqlite(rusqlite::Error::InvalidPath(
+                format!("{}: {e}", path.display()).into(),
+            ))
+        })?;
+        let mut wal = abs.clone().into_os_string();
+        wal.push("-wal");
+        let immutable = !Path::new(&wal).exists();
+        let mut uri = url::Url::from_file_path(&abs)
+            .map_err(|()| StoreError::Sqlite(rusqlite::Error::InvalidPath(abs.clone())))?
+            .to_string();
+        uri.push_str(if immutable {
+            "?mode=ro&immutable=1"
+        } else {
+            "?mode=ro"
+        });
+        let conn = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATION_FILES.len() as i64;
+        if found > known {
+            return Err(StoreError::TooNew { found, known });
+        }
+        if found < known {
+            return Err(StoreError::Outdated { found, known });
+        }
+        Ok(Store { conn })
+    }
+
+    /// True when the store was opened read-only ([`Store::open_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
+    }
+
+    /// Sets SQLite's `synchronous` (see [`crate::config::Synchronous`]).
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn set_synchronous(&self, mode: crate::config::Synchronous) -> Result<()> {
+        self.conn
+            .pragma_update(None, "synchronous", mode.as_str())?;
+        Ok(())
+    }
+
     /// An in-memory database, for tests.
     ///
     /// # Errors
@@ -539,13 +623,15 @@ impl Store {
         // switching to WAL needs a moment alone, and both see the schema unmigrated, so
         // the loser's CREATE TABLE fails. The loser waits and tries again; by then the
         // schema is current and there is nothing left to do.
+        // Only that race is retried: any other failure (not a database, a schema from
+        // a newer stet, a read-only file) is reported at once.
         let mut attempt = 0;
         loop {
             match Self::prepare(&mut conn) {
                 Ok(()) => return Ok(Store { conn }),
                 Err(e) => {
                     attempt += 1;
-                    if attempt >= 10 {
+                    if attempt >= 10 || !Self::lost_a_race(&conn, &e) {
                         return Err(e);
                     }
                     std::thread::sleep(std::time::Duration::from_millis(20 * attempt));
@@ -554,7 +640,35 @@ impl Store {
         }
     }
 
+    /// True when `e` is what another process opening the database at the same moment
+    /// causes: the database is busy or locked, or the migration failed while the schema
+    /// is now current (the other process migrated it).
+    fn lost_a_race(conn: &Connection, e: &StoreError) -> bool {
+        let busy = |e: &rusqlite::Error| {
+            matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+        };
+        match e {
+            StoreError::Sqlite(e) => busy(e),
+            StoreError::Migration(_) => conn
+                .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+                .is_ok_and(|v| v == MIGRATION_FILES.len() as i64),
+            _ => false,
+        }
+    }
+
     fn prepare(conn: &mut Connection) -> Result<()> {
+        // A database from a newer stet is left exactly as it is.
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATION_FILES.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                found: version,
+                known,
+            });
+        }
         // Readers opening a database that a daemon is writing to take no write lock:
         // WAL is switched on and migrations run only when they are not yet in place.
         let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
@@ -563,8 +677,7 @@ impl Store {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version != MIGRATION_FILES.len() as i64 {
+        if version != known {
             MIGRATIONS.to_latest(conn)?;
         }
         Ok(())
@@ -688,7 +801,7 @@ impl Store {
                 p.status,
                 p.failures,
                 p.failing_since.map(fmt_time),
-                p.error,
+                p.error.map(crate::redact::string),
                 ok,
                 p.validators.is_some(),
                 p.validators.and_then(|v| v.etag.as_deref()),
@@ -861,7 +974,12 @@ impl Store {
     ) -> Result<()> {
         self.conn
             .prepare_cached(SQL_FETCH_OUTCOME)?
-            .execute(params![fetch_id, outcome, stage, error])?;
+            .execute(params![
+                fetch_id,
+                outcome,
+                stage,
+                error.map(crate::redact::string)
+            ])?;
         Ok(())
     }
 
@@ -1141,7 +1259,7 @@ impl Store {
             check.article_id,
             at,
             check.next_check_at.map(fmt_time),
-            check.error,
+            check.error.map(crate::redact::string),
             check.validators.is_some(),
             check.validators.and_then(|v| v.etag.as_deref()),
             check.validators.and_then(|v| v.last_modified.as_deref()),
@@ -1222,14 +1340,14 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
-                record.url,
+                crate::redact::text(&record.url),
                 feed_id,
                 article_id,
                 fmt_time(record.started_at),
                 record.status,
                 record.bytes as i64,
                 record.duration_ms as i64,
-                record.error,
+                record.error.as_deref().map(crate::redact::string),
                 record.stage.map(|s| s.as_str()),
                 record.error.as_ref().map(|_| "error"),
             ])?;
@@ -1490,7 +1608,7 @@ fn insert_event(conn: &Connection, e: &NewEvent<'_>) -> Result<i64> {
         e.feed_id,
         fmt_time(e.at),
         e.kind,
-        e.detail
+        e.detail.map(crate::redact::string)
     ])?;
     Ok(conn.last_insert_rowid())
 }

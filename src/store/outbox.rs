@@ -123,7 +123,7 @@ impl Store {
     pub fn mark_failed(&mut self, id: i64, error: &str, retry_at: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-            params![id, error, fmt_time(retry_at)],
+            params![id, crate::redact::text(error), fmt_time(retry_at)],
         )?;
         Ok(())
     }
