@@ -281,3 +281,47 @@ fn diffs_read_as_sentences_and_whole_short_fields() {
     );
     assert!(!title_entry.contains("Mr. Trump"), "{title_entry}");
 }
+
+/// A title before a name (`Ms. Ortiz`) and a time before a day (`4 p.m. Friday`) end no
+/// sentence: the stored text keeps each sentence on one line, and an edit in it changes
+/// that one line.
+#[test]
+fn a_title_before_a_name_and_a_time_before_a_day_cut_no_sentence() {
+    const P: &str = "Sen. Maria Ortiz of St. Louis met Gen. Mark Adams at No. 10 on Sept. 9, and Ms. Ortiz later told reporters she was \"satisfied.\" The meeting ended at 4 p.m. Friday, according to the U.K. government.";
+    let server = TestServer::start();
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>T</title><item><title>a</title>\
+         <link>{}</link></item></channel></rss>",
+        server.url(ARTICLE)
+    );
+    server.set("/feed.xml", Route::ok("application/rss+xml", feed));
+    let w = Workdir::new(&format!(
+        "[[feed]]\nurl = \"{}\"\n",
+        server.url("/feed.xml")
+    ));
+    let url = server.url(ARTICLE);
+    server.set(ARTICLE, Route::html(page(OLD_TITLE, &[P])));
+    w.ok(&["poll", "--all"]);
+    server.set(
+        ARTICLE,
+        Route::html(page(
+            OLD_TITLE,
+            &[&P.replace("\"satisfied", "\"very satisfied")],
+        )),
+    );
+    w.ok(&["poll", "--all"]);
+    let v = versions(&w, &url);
+    let (v1, v2) = (v[0]["id"].to_string(), v[1]["id"].to_string());
+    assert_eq!(
+        w.ok(&["show", &v1]),
+        "Sen. Maria Ortiz of St. Louis met Gen. Mark Adams at No. 10 on Sept. 9, and Ms. Ortiz later told reporters she was \"satisfied.\"\n\
+         The meeting ended at 4 p.m. Friday, according to the U.K. government.\n"
+    );
+    assert_eq!(
+        changed_lines(&w.ok(&["diff", &v1, &v2])),
+        [
+            "-Sen. Maria Ortiz of St. Louis met Gen. Mark Adams at No. 10 on Sept. 9, and Ms. Ortiz later told reporters she was \"satisfied.\"",
+            "+Sen. Maria Ortiz of St. Louis met Gen. Mark Adams at No. 10 on Sept. 9, and Ms. Ortiz later told reporters she was \"very satisfied.\"",
+        ]
+    );
+}
