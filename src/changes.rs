@@ -152,7 +152,14 @@ pub fn from_row(store: &Store, row: &ChangeRow) -> Result<Change, StoreError> {
         old_version: row.previous.as_ref().map(|p| p.id),
         new_version: Some(v.id),
         kinds: v.changes.iter().map(|k| k.as_str().to_string()).collect(),
-        summary: summary(row.previous.as_ref(), v, &old_text, &new_text),
+        summary: summary(
+            row.previous.as_ref(),
+            v,
+            row.previous
+                .as_ref()
+                .map_or("", |p| crate::snapshot::version_body(p, &old_text)),
+            crate::snapshot::version_body(v, &new_text),
+        ),
     })
 }
 

@@ -1,8 +1,8 @@
 //! Comparing versions: the kinds of change between two versions, and diffs of their text
 //! for people (unified, word-level) and machines (JSON hunks).
 //!
-//! Diffs run over the version document: a short metadata header (title, byline,
-//! published, comments) and the plain text of the body, one sentence a line (see
+//! Diffs run over the version document: a short metadata header (title, social
+//! title, document title, byline, published, comments) and the plain text of the body, one sentence a line (see
 //! [`crate::text`]). An edited sentence therefore shows as one changed line; a re-wrapped
 //! paragraph shows nothing. Diffing is done by the `similar` crate (Myers' algorithm).
 //!
@@ -117,13 +117,16 @@ pub fn change_kinds(old: Option<&Facts<'_>>, new: &Facts<'_>) -> Vec<ChangeKind>
 }
 
 /// The document that diffs compare: a metadata header (the fields of [`HEADER_FIELDS`],
-/// in that order), a blank line, then the body text without page furniture
-/// ([`crate::noise::furniture_free`]).
+/// in that order), a blank line, then the body text as the body hash sees it (without
+/// the headline at its top: [`crate::snapshot::version_body`]) and without page
+/// furniture ([`crate::noise::furniture_free`]).
 pub fn document(v: &Version, text: &str) -> String {
-    let text = crate::noise::furniture_free(text);
+    let text = crate::noise::furniture_free(crate::snapshot::version_body(v, text));
     format!(
-        "Title: {}\nByline: {}\nPublished: {}\nComments: {}\n\n{}\n",
+        "Title: {}\nSocial title: {}\nDocument title: {}\nByline: {}\nPublished: {}\nComments: {}\n\n{}\n",
         v.title.as_deref().unwrap_or(""),
+        v.social_title.as_deref().unwrap_or(""),
+        v.document_title.as_deref().unwrap_or(""),
         v.byline.as_deref().unwrap_or(""),
         v.published.as_deref().unwrap_or(""),
         v.comments.as_str(),

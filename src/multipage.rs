@@ -7,8 +7,13 @@
 //! - **Discovery**: the first `rel=next` link (`<link>` before `<a>`) of a page, when it
 //!   continues the article's address ([`continues`]): same origin, and either the same
 //!   path with the article's query kept (`?page=2`), or the article's path extended
-//!   after a separator by a part holding a number (`/2/`, `/page/2`, `-2.html`). A link
-//!   to another article (the next post of a blog) is never followed.
+//!   after a separator by a part holding a number (`/2/`, `/page/2`, `-2.html`).
+//! - **Same article**: such an address is no proof (a blog's next post of the same
+//!   title is at `slug-2`), so a fetched later page is joined only when it names itself
+//!   as the first page does, or is numbered outright (`?page=2`, `/2/`, `Page 2 of 3`)
+//!   ([`same_article`]). A page of another article ends the series there: it is not
+//!   joined and its links are not followed; the article is the pages before it (not a
+//!   failure).
 //! - **Bounded and loop-safe**: at most [`MAX_PAGES`] pages (the first included); a
 //!   next link whose address (fragment dropped) was already fetched ends the series,
 //!   and so does a fetched page whose canonical address or raw bytes are those of a page
@@ -67,6 +72,17 @@ pub struct Links {
     pub next: Option<Url>,
     /// `<link rel=canonical>`, absolute.
     pub canonical: Option<Url>,
+    /// The first `rel=prev` (or `rel=previous`) address (`<link>` before `<a>`), absolute.
+    pub prev: Option<Url>,
+    /// The names the page gives itself, to tell whether a later page is the same
+    /// article ([`same_article`]): its visible headline ([`extract::headline::choose`]),
+    /// `og:title`/`twitter:title`, `<title>` and the longest part of `<title>` around
+    /// separators (`Headline | Site` gives `Headline`), each non-empty, whitespace
+    /// collapsed.
+    pub names: Vec<String>,
+    /// Whether the page's text says which page of a series it is (`Page 2 of 3`,
+    /// `page 2/3`, case-insensitive).
+    pub page_of: bool,
 }
 
 /// A cheap test on the raw bytes: does the page hold a `rel` attribute naming `next`?
@@ -95,10 +111,117 @@ pub fn links(html: &str, page_url: &Url) -> Links {
             page_url.join(href.trim()).ok()
         })
     };
+    let first_of =
+        |word: &str| href_of("link[rel][href]", word).or_else(|| href_of("a[rel][href]", word));
+    let meta = |key: &str| {
+        doc.select(&format!("meta[property='{key}'], meta[name='{key}']"))
+            .iter()
+            .find_map(|m| m.attr("content"))
+            .map(|c| crate::text::collapse_ws(&c))
+    };
+    let title = doc
+        .select("title")
+        .iter()
+        .next()
+        .map(|t| crate::text::collapse_ws(&t.text()));
+    let metadata: Vec<String> = [meta("og:title"), meta("twitter:title"), title.clone()]
+        .into_iter()
+        .flatten()
+        .filter(|t| !t.is_empty())
+        .collect();
+    let titles: Vec<&str> = metadata.iter().map(String::as_str).collect();
+    let headings = extract::headline::headings(&doc);
+    let mut names: Vec<String> = extract::headline::choose(&headings, &titles)
+        .into_iter()
+        .chain(metadata.iter().cloned())
+        .chain(title.as_deref().and_then(longest_part))
+        .collect();
+    names.dedup();
+    static PAGE_OF: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)page\s+\d+\s*(?:of|/)\s*\d+").expect("regex")
+    });
     Links {
-        next: href_of("link[rel][href]", "next").or_else(|| href_of("a[rel][href]", "next")),
+        next: first_of("next"),
         canonical: href_of("link[rel][href]", "canonical"),
+        prev: first_of("prev").or_else(|| first_of("previous")),
+        names,
+        page_of: PAGE_OF.is_match(&doc.select("body").text()),
     }
+}
+
+/// The longest part of a title around [`extract::headline::SEPARATORS`], when the
+/// title has more than one part.
+fn longest_part(title: &str) -> Option<String> {
+    let mut parts = vec![title];
+    for sep in extract::headline::SEPARATORS {
+        parts = parts.into_iter().flat_map(|p| p.split(sep)).collect();
+    }
+    if parts.len() < 2 {
+        return None;
+    }
+    parts
+        .into_iter()
+        .map(str::trim)
+        .max_by_key(|p| extract::headline::words(p).len())
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+}
+
+/// Whether the address `next` says outright that it is a numbered page of the article
+/// at `article`: a numeric page parameter (`?page=2`, `pg`, `paged`, `pagenum`) or a
+/// path extended by `/2` or `/page/2` (a trailing `/` allowed). `-2` added to a slug is
+/// not: blogs give a second post of the same title that address.
+pub fn numbered_page(article: &Url, next: &Url) -> bool {
+    let numeric = |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+    if article.path() == next.path() {
+        return next.query_pairs().any(|(k, v)| {
+            matches!(
+                k.to_ascii_lowercase().as_str(),
+                "page" | "pg" | "paged" | "pagenum"
+            ) && numeric(&v)
+        });
+    }
+    let base = article.path().trim_end_matches('/');
+    next.path().strip_prefix(base).is_some_and(|rest| {
+        let rest = rest.trim_end_matches('/');
+        let rest = rest.strip_prefix("/page").unwrap_or(rest);
+        rest.strip_prefix('/').is_some_and(numeric)
+    })
+}
+
+/// Whether a later page (its [`Links`] `later`, fetched from `next`) is a page of the
+/// article whose first page is `first` (at `article`); `previous` is the address of
+/// the page whose next link led to it. Address patterns alone do not tell: a blog's
+/// next post is often at the article's address plus `-2` (WordPress gives a second post
+/// of the same title that slug). The later page belongs when
+/// 1. it names itself as the first page does: a name of one ([`Links::names`]) is the
+///    same headline as a name of the other ([`extract::headline::same_headline`], either
+///    way round: `Headline - Page 2 | Site`), or
+/// 2. it is numbered outright: [`numbered_page`] or a `Page 2 of 3` marker, or
+/// 3. it gives no name to compare, and its `rel=prev` points back at `previous`.
+///
+/// Otherwise (another headline, no page number) it is another article: it is not
+/// fetched further and not joined, and the article is the pages before it.
+pub fn same_article(
+    first: &Links,
+    article: &Url,
+    later: &Links,
+    next: &Url,
+    previous: &Url,
+) -> bool {
+    let named_alike = first.names.iter().any(|a| {
+        later.names.iter().any(|b| {
+            extract::headline::same_headline(a, b) || extract::headline::same_headline(b, a)
+        })
+    });
+    named_alike
+        || numbered_page(article, next)
+        || later.page_of
+        || (later.names.is_empty()
+            && later
+                .prev
+                .as_ref()
+                .is_some_and(|p| normalized(p) == normalized(previous)))
 }
 
 /// An address as compared for loops: without its fragment.
@@ -171,15 +294,17 @@ where
     // Later pages continue the address the first page was served from (after redirects).
     let article = first.final_url.clone();
     let mut bodies = HashSet::from([sha(&first.body)]);
-    let mut links = parse(
+    let first_links = parse(
         first.body.clone(),
         first.charset().map(str::to_string),
         first.final_url.clone(),
     )
     .await;
-    if let Some(c) = &links.canonical {
+    if let Some(c) = &first_links.canonical {
         seen.insert(normalized(c));
     }
+    let mut links = first_links.clone();
+    let mut previous = first.final_url.clone();
     while let Some(next) = links.next.take().filter(|n| continues(&article, n)) {
         if !seen.insert(normalized(&next)) {
             tracing::debug!(article = %article_url, next = %next, "pagination loops back; series ends");
@@ -233,6 +358,11 @@ where
                 break;
             }
         }
+        if !same_article(&first_links, &article, &links, &next, &previous) {
+            tracing::debug!(article = %article_url, next = %next, "next link leads to another article; not joined");
+            break;
+        }
+        previous = resp.final_url.clone();
         out.pages.push(Page {
             url: resp.final_url.to_string(),
             charset: resp.charset().map(str::to_string),
@@ -356,6 +486,92 @@ mod tests {
         // An article at the root continues only by its query.
         let root = u("https://ex.test/?p=123");
         assert!(!continues(&root, &u("https://ex.test/2024/10/next-story")));
+    }
+
+    fn named(names: &[&str]) -> Links {
+        Links {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            ..Links::default()
+        }
+    }
+
+    #[test]
+    fn a_later_page_joins_only_with_evidence_that_it_is_the_same_article() {
+        let page = |head: &str, body: &str| {
+            format!(
+                "<html><head>{head}</head><body><article>{body}<p>Text.</p></article></body></html>"
+            )
+        };
+        let a = u("https://ex.test/news/budget");
+        let first = links(
+            &page(
+                "<title>Council budget approved - Daily Ledger</title>\
+                 <meta property=\"og:title\" content=\"Council budget approved\">",
+                "<h1>Council budget approved</h1>",
+            ),
+            &a,
+        );
+        assert_eq!(
+            first.names,
+            [
+                "Council budget approved",
+                "Council budget approved - Daily Ledger",
+                "Council budget approved"
+            ]
+        );
+        assert!(!first.page_of);
+        let two = u("https://ex.test/news/budget-2");
+        // WordPress's next post of another title, `rel=prev` back included: not joined.
+        let other = links(
+            &page(
+                "<title>Budget row over library cuts - Daily Ledger</title>\
+                 <link rel=\"prev\" href=\"/news/budget\">",
+                "<h1>Budget row over library cuts</h1>",
+            ),
+            &two,
+        );
+        assert_eq!(other.prev, Some(a.clone()));
+        assert!(!same_article(&first, &a, &other, &two, &a));
+        // The same headline, or the title with a page number added: joined.
+        let same = links(
+            &page(
+                "<title>Council budget approved - Page 2 - Daily Ledger</title>",
+                "<h1>Council budget approved</h1>",
+            ),
+            &two,
+        );
+        assert!(same_article(&first, &a, &same, &two, &a));
+        let titled = named(&["Council budget approved (page 2) | Daily Ledger"]);
+        assert!(same_article(&first, &a, &titled, &two, &a));
+        // Numbered outright: joined whatever it is called.
+        let chapter = named(&["Chapter two: the vote"]);
+        for n in [
+            "https://ex.test/news/budget?page=2",
+            "https://ex.test/news/budget/2/",
+            "https://ex.test/news/budget/page/2",
+        ] {
+            assert!(same_article(&first, &a, &chapter, &u(n), &a), "{n}");
+        }
+        assert!(!same_article(&first, &a, &chapter, &two, &a));
+        let marked = links(
+            &page("", "<h1>Chapter two</h1><nav>Page 2 of 3</nav>"),
+            &two,
+        );
+        assert!(marked.page_of);
+        assert!(same_article(&first, &a, &marked, &two, &a));
+        // No name to compare: `rel=prev` back to the page before is enough, and needed.
+        let nameless = links(&page("<link rel=\"prev\" href=\"/news/budget\">", ""), &two);
+        assert!(nameless.names.is_empty());
+        assert!(same_article(&first, &a, &nameless, &two, &a));
+        assert!(!same_article(&first, &a, &Links::default(), &two, &a));
+        // `?p=` is a post id, not a page number.
+        let wp = u("https://ex.test/?p=123");
+        assert!(!numbered_page(&wp, &u("https://ex.test/?p=123&p2=4")));
+        assert!(numbered_page(&wp, &u("https://ex.test/?p=123&page=2")));
+        assert!(!numbered_page(
+            &a,
+            &u("https://ex.test/news/budget?page=two")
+        ));
     }
 
     #[test]

@@ -110,6 +110,24 @@ pub fn without_headline<'t>(text: &'t str, titles: &[Option<&str>]) -> &'t str {
     }
 }
 
+/// The body of an article's text as every comparison sees it: `text` without the
+/// headline at its top ([`without_headline`] over the version's `title` and visible
+/// `headline`). The body hash ([`build`]) and the documents that diffs, the Atom feed
+/// and notifications compare ([`crate::diff::document`]) and the change summaries all
+/// read the body through this one function, so that the headline is never a body line
+/// (it is the `Title:` line of a diff) and a diff shows a body change exactly when the
+/// body hash changed. (Readability keeps an `<h1>` that differs from its metadata title
+/// at the top of the text and drops one that matches, so the same body can come with
+/// or without it.)
+pub fn body<'t>(text: &'t str, title: Option<&str>, headline: Option<&str>) -> &'t str {
+    without_headline(text, &[title, headline])
+}
+
+/// [`body`] of a stored version's text.
+pub fn version_body<'t>(v: &Version, text: &'t str) -> &'t str {
+    body(text, v.title.as_deref(), v.headline.as_deref())
+}
+
 /// Builds the snapshot of `extracted`, with `entry` as the metadata fallback and the
 /// noise controls' ignored patterns left out of the hashes.
 pub fn build(extracted: Extracted, entry: &EntryMeta, noise: &Noise) -> Snapshot {
@@ -132,7 +150,7 @@ pub fn build(extracted: Extracted, entry: &EntryMeta, noise: &Noise) -> Snapshot
         extracted.comments,
         &hashed,
     );
-    let body = without_headline(&hashed, &[title.as_deref(), extracted.headline.as_deref()]);
+    let body = body(&hashed, title.as_deref(), extracted.headline.as_deref());
     let body_sha256 = store::blob::sha256(text::normalize_for_hash(body).as_bytes());
     Snapshot {
         extracted,

@@ -10,6 +10,8 @@
 
 use std::borrow::Cow;
 
+mod rejoin;
+
 /// Whether `c` is written without spaces between words: CJK ideographs, kana, bopomofo,
 /// CJK symbols and punctuation, full-width forms (the East Asian wide characters of CSS
 /// Text 3 § 4.1.3, Hangul excepted: Korean separates words with spaces).
@@ -178,12 +180,22 @@ fn segmenter_language(lang: Option<&str>) -> String {
 /// Splits a paragraph in language `lang` (as [`dom_to_text`]) into sentences, trimmed,
 /// non-empty, with `sentencex`'s rules for that language (languages it does not know
 /// fall back along its own chain, ending in English).
+///
+/// English output then goes through [`rejoin::english`]: `sentencex` 0.1.33 cuts after
+/// `Ms.` (its `MS` unit marker shadows the title) and `Mx.` (not in its list), and after
+/// `4 p.m.` before `Friday`.
 pub fn sentences<'a>(paragraph: &'a str, lang: Option<&str>) -> Vec<&'a str> {
-    sentencex::segment(&segmenter_language(lang), paragraph)
+    let language = segmenter_language(lang);
+    let cut: Vec<&str> = sentencex::segment(&language, paragraph)
         .into_iter()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .collect()
+        .collect();
+    if language == "en" {
+        rejoin::english(paragraph, cut)
+    } else {
+        cut
+    }
 }
 
 /// The plain text form of cleaned HTML in language `lang`: one sentence per line, a

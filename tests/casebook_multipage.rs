@@ -302,3 +302,93 @@ fn an_endless_series_of_pages_stops_at_ten() {
     assert!(text.contains("Part 10 of the story") && !text.contains("Part 11"));
     assert_eq!(text.matches("Part ").count(), 10, "{text}");
 }
+
+/// A `rel=next` to another article at an address that looks like a continuation (a
+/// blog's next post at `slug-2`, `story-2.html`) is never joined: the article is its own
+/// page alone, as a complete check, not a failure.
+#[test]
+fn a_next_link_to_another_article_is_never_joined() {
+    let server = TestServer::start();
+    let story = |title: &str, next: Option<&str>| {
+        let next = next
+            .map(|n| format!("<link rel=\"next\" href=\"{n}\">"))
+            .unwrap_or_default();
+        format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <title>{title} - Daily Ledger</title>\
+             <meta property=\"og:title\" content=\"{title}\">{next}</head><body>\
+             <nav><a href=\"/\">Home</a></nav><article><h1>{title}</h1>\
+             <p class=\"byline\">By Sam Porter</p>\
+             <p>{title} was the subject of a long council debate on Monday evening, officials said.</p>\
+             <p>Councillors discussed the matter for three hours before a vote was taken.</p>\
+             </article><footer>Daily Ledger</footer></body></html>"
+        )
+    };
+    let pairs = [
+        (
+            "/news/2026/12/budget",
+            "/news/2026/12/budget-2",
+            "Council budget approved",
+            "Budget row over library cuts",
+        ),
+        (
+            "/news/2026/12/parking.html",
+            "/news/2026/12/parking-2.html",
+            "Parking charges to rise",
+            "Parking charges row goes on",
+        ),
+    ];
+    let items: String = pairs
+        .iter()
+        .map(|(p, ..)| {
+            format!(
+                "<item><title>x</title><link>{}</link></item>",
+                server.url(p)
+            )
+        })
+        .collect();
+    server.set(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            format!("<rss version=\"2.0\"><channel><title>T</title>{items}</channel></rss>"),
+        ),
+    );
+    for (first, next, title, other) in pairs {
+        server.set(first, Route::html(story(title, Some(&server.url(next)))));
+        // WordPress links the next post back with rel=prev.
+        server.set(
+            next,
+            Route::html(story(other, None).replace(
+                "</head>",
+                &format!("<link rel=\"prev\" href=\"{}\"></head>", server.url(first)),
+            )),
+        );
+    }
+    let w = Workdir::new(&format!(
+        "[[feed]]\nurl = \"{}\"\n",
+        server.url("/feed.xml")
+    ));
+    w.ok(&["poll", "--all"]);
+    for (first, _, title, _) in pairs {
+        let v = w.json(&["versions", &server.url(first), "--json"]);
+        assert_eq!(v.as_array().unwrap().len(), 1, "{first}");
+        assert_eq!(v[0]["title"], title);
+        let text = w.ok(&["show", &v[0]["id"].to_string()]);
+        assert!(
+            text.ends_with(&format!(
+                "{title} was the subject of a long council debate on Monday evening, officials said.\n\n\
+                 Councillors discussed the matter for three hours before a vote was taken.\n"
+            )),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        db(&w, "SELECT count(*) FROM version_pages"),
+        [vec![json!(0)]]
+    );
+    assert_eq!(db(&w, "SELECT count(*) FROM articles"), [vec![json!(2)]]);
+    // Polled again: still complete, nothing new.
+    w.ok(&["poll", "--all"]);
+    assert_eq!(db(&w, "SELECT count(*) FROM versions"), [vec![json!(2)]]);
+}

@@ -109,31 +109,51 @@ fn diffs_read_as_sentences_and_whole_short_fields() {
          The union has not commented.\nIts members meet next week.\n"
     );
 
-    // v2: the headline is rewritten: whole old and new lines in every format.
+    // v2: the headline is rewritten (as `<h1>` and `<title>`): whole old and new lines in
+    // every format, the title and the document title each.
     let v2 = step(NEW_TITLE, &[OPENING, TOLKIEN, MAYOR]);
     let (old_line, new_line) = (format!("Title: {OLD_TITLE}"), format!("Title: {NEW_TITLE}"));
+    let (old_doc, new_doc) = (
+        format!("Document title: {OLD_TITLE}"),
+        format!("Document title: {NEW_TITLE}"),
+    );
     let unified = w.ok(&["diff", &v1, &v2]);
     assert_eq!(
         changed_lines(&unified),
-        [format!("-{old_line}"), format!("+{new_line}")],
+        [
+            format!("-{old_line}"),
+            format!("+{new_line}"),
+            format!("-{old_doc}"),
+            format!("+{new_doc}")
+        ],
         "{unified}"
     );
     let word = w.ok(&["diff", &v1, &v2, "--format", "word"]);
     assert!(
-        word.starts_with(&format!("[-{old_line}-]\n{{+{new_line}+}}\nByline: ")),
+        word.starts_with(&format!(
+            "[-{old_line}-]\n{{+{new_line}+}}\nSocial title: \n[-{old_doc}-]\n{{+{new_doc}+}}\nByline: "
+        )),
         "{word}"
     );
-    assert_eq!(marked(&word, "[-", "-]"), [old_line.as_str()], "{word}");
-    assert_eq!(marked(&word, "{+", "+}"), [new_line.as_str()], "{word}");
+    assert_eq!(
+        marked(&word, "[-", "-]"),
+        [old_line.as_str(), old_doc.as_str()],
+        "{word}"
+    );
+    assert_eq!(
+        marked(&word, "{+", "+}"),
+        [new_line.as_str(), new_doc.as_str()],
+        "{word}"
+    );
     let html = w.ok(&["diff", &v1, &v2, "--format", "html"]);
     assert_eq!(
         marked(&html, "<del>", "</del>"),
-        [old_line.as_str()],
+        [old_line.as_str(), old_doc.as_str()],
         "{html}"
     );
     assert_eq!(
         marked(&html, "<ins>", "</ins>"),
-        [new_line.as_str()],
+        [new_line.as_str(), new_doc.as_str()],
         "{html}"
     );
     let json: Value = serde_json::from_str(&w.ok(&["diff", &v1, &v2, "--format", "json"])).unwrap();
@@ -154,7 +174,9 @@ fn diffs_read_as_sentences_and_whole_short_fields() {
         changed,
         [
             ("delete".to_string(), old_line.clone()),
-            ("insert".to_string(), new_line.clone())
+            ("insert".to_string(), new_line.clone()),
+            ("delete".to_string(), old_doc.clone()),
+            ("insert".to_string(), new_doc.clone())
         ]
     );
 
@@ -252,9 +274,54 @@ fn diffs_read_as_sentences_and_whole_short_fields() {
     let title_entry = content(3);
     assert!(
         title_entry.ends_with(&format!(
-            "<p><del>{old_line}</del><br>\n<ins>{new_line}</ins><br>\nByline: </p>"
+            "<p><del>{old_line}</del><br>\n<ins>{new_line}</ins><br>\nSocial title: <br>\n\
+             <del>{old_doc}</del><br>\n<ins>{new_doc}</ins><br>\nByline: </p>"
         )),
         "{title_entry}"
     );
     assert!(!title_entry.contains("Mr. Trump"), "{title_entry}");
+}
+
+/// A title before a name (`Ms. Ortiz`) and a time before a day (`4 p.m. Friday`) end no
+/// sentence: the stored text keeps each sentence on one line, and an edit in it changes
+/// that one line.
+#[test]
+fn a_title_before_a_name_and_a_time_before_a_day_cut_no_sentence() {
+    const P: &str = "Sen. Maria Ortiz of St. Louis met Gen. Mark Adams at No. 10 on Sept. 9, and Ms. Ortiz later told reporters she was \"satisfied.\" The meeting ended at 4 p.m. Friday, according to the U.K. government.";
+    let server = TestServer::start();
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>T</title><item><title>a</title>\
+         <link>{}</link></item></channel></rss>",
+        server.url(ARTICLE)
+    );
+    server.set("/feed.xml", Route::ok("application/rss+xml", feed));
+    let w = Workdir::new(&format!(
+        "[[feed]]\nurl = \"{}\"\n",
+        server.url("/feed.xml")
+    ));
+    let url = server.url(ARTICLE);
+    server.set(ARTICLE, Route::html(page(OLD_TITLE, &[P])));
+    w.ok(&["poll", "--all"]);
+    server.set(
+        ARTICLE,
+        Route::html(page(
+            OLD_TITLE,
+            &[&P.replace("\"satisfied", "\"very satisfied")],
+        )),
+    );
+    w.ok(&["poll", "--all"]);
+    let v = versions(&w, &url);
+    let (v1, v2) = (v[0]["id"].to_string(), v[1]["id"].to_string());
+    assert_eq!(
+        w.ok(&["show", &v1]),
+        "Sen. Maria Ortiz of St. Louis met Gen. Mark Adams at No. 10 on Sept. 9, and Ms. Ortiz later told reporters she was \"satisfied.\"\n\
+         The meeting ended at 4 p.m. Friday, according to the U.K. government.\n"
+    );
+    assert_eq!(
+        changed_lines(&w.ok(&["diff", &v1, &v2])),
+        [
+            "-Sen. Maria Ortiz of St. Louis met Gen. Mark Adams at No. 10 on Sept. 9, and Ms. Ortiz later told reporters she was \"satisfied.\"",
+            "+Sen. Maria Ortiz of St. Louis met Gen. Mark Adams at No. 10 on Sept. 9, and Ms. Ortiz later told reporters she was \"very satisfied.\"",
+        ]
+    );
 }

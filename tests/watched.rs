@@ -256,3 +256,166 @@ fn an_archive_of_the_previous_extractor_upgrades_without_a_false_change() {
     assert_eq!(v[0]["title"], "Mexico-US: Time to reset relations");
     assert_eq!(w.json(&["changes", "--json"]), json!([]));
 }
+
+/// The coal-plant story: the `<h1>` differs from og:title and `<title>` (Readability then
+/// keeps the `<h1>` at the top of the text), and later the social and document titles
+/// catch up with it (Readability then drops it).
+fn coal(social: &str, document: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{document}</title><meta property=\"og:title\" content=\"{social}\"></head><body>\
+         <nav><a href=\"/\">Home</a></nav><article>\
+         <h1>Last coal plant to shut in 2027 as city speeds up green switch</h1>\
+         <p class=\"byline\">By Sam Porter</p>\
+         <p>The city will close its last coal-fired power station next year, two years ahead of schedule, the energy minister said on Wednesday.</p>\
+         <p>The plant, which opened in 1971, supplied about a fifth of the region's electricity at its peak.</p>\
+         <p>Around 300 workers will be offered jobs at a new battery storage site being built on the same land.</p>\
+         </article><footer>Daily Ledger</footer></body></html>"
+    )
+}
+
+/// The `-`/`+` lines of a unified diff without its `---`/`+++` header.
+fn changed_lines(diff: &str) -> Vec<String> {
+    diff.lines()
+        .filter(|l| {
+            (l.starts_with('-') || l.starts_with('+'))
+                && !l.starts_with("---")
+                && !l.starts_with("+++")
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_headline_is_never_a_body_line_and_social_and_document_titles_show_in_every_diff() {
+    const HEADLINE: &str = "Last coal plant to shut in 2027 as city speeds up green switch";
+    const BAIT: &str = "You won't believe which city is quitting coal";
+    let server = TestServer::start();
+    let url = server.url("/news/coal");
+    server.set(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            format!(
+                "<rss version=\"2.0\"><channel><title>T</title><item><title>x</title>\
+                 <link>{url}</link></item></channel></rss>"
+            ),
+        ),
+    );
+    let w = Workdir::new(&format!(
+        "[noise]\nreport_social_title = true\n{}",
+        feed_block(&server)
+    ));
+    let step = |social: &str, document: &str| {
+        server.set("/news/coal", Route::html(coal(social, document)));
+        w.ok(&["poll", "--all"]);
+    };
+    step(BAIT, "Coal plant closure brought forward - Daily Ledger");
+    // Only the social title changes (an A/B test).
+    step(
+        "Why the city is quitting coal early",
+        "Coal plant closure brought forward - Daily Ledger",
+    );
+    // Social and document titles now repeat the headline: Readability drops the <h1>
+    // from the text, which changes nothing in the body.
+    step(HEADLINE, &format!("{HEADLINE} - Daily Ledger"));
+    let v = w.json(&["versions", &url, "--json"]);
+    let v = v.as_array().unwrap();
+    let changes: Vec<&Value> = v.iter().map(|v| &v["changes"]).collect();
+    assert_eq!(
+        changes,
+        [
+            &json!(["new"]),
+            &json!(["social_title"]),
+            &json!(["social_title"])
+        ]
+    );
+    let ids: Vec<String> = v.iter().map(|v| v["id"].to_string()).collect();
+
+    // A social-title-only version: its diff shows the old and new social title, whole.
+    let unified = w.ok(&["diff", &ids[0], &ids[1]]);
+    assert_eq!(
+        changed_lines(&unified),
+        [
+            format!("-Social title: {BAIT}"),
+            "+Social title: Why the city is quitting coal early".to_string()
+        ],
+        "{unified}"
+    );
+    let word = w.ok(&["diff", &ids[0], &ids[1], "--format", "word"]);
+    assert_eq!(
+        word.trim_end(),
+        format!(
+            "Title: {HEADLINE}\n[-Social title: {BAIT}-]\n\
+             {{+Social title: Why the city is quitting coal early+}}\n\
+             Document title: Coal plant closure brought forward - Daily Ledger"
+        ),
+    );
+    let html = w.ok(&["diff", &ids[0], &ids[1], "--format", "html"]);
+    assert!(
+        html.contains(&format!(
+            "<del>Social title: {}</del>",
+            BAIT.replace('\'', "&#39;")
+        )) && html.contains("<ins>Social title: Why the city is quitting coal early</ins>"),
+        "{html}"
+    );
+    let json: Value =
+        serde_json::from_str(&w.ok(&["diff", &ids[0], &ids[1], "--format", "json"])).unwrap();
+    let changed: Vec<(Value, Value)> = json["hunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["lines"].as_array().unwrap().clone())
+        .filter(|l| l["op"] != "equal")
+        .map(|l| (l["op"].clone(), l["text"].clone()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (json!("delete"), json!(format!("Social title: {BAIT}"))),
+            (
+                json!("insert"),
+                json!("Social title: Why the city is quitting coal early")
+            )
+        ]
+    );
+
+    // The version whose text lost the headline line: no body line changes.
+    let unified = w.ok(&["diff", &ids[1], &ids[2]]);
+    assert_eq!(
+        changed_lines(&unified),
+        [
+            "-Social title: Why the city is quitting coal early".to_string(),
+            "-Document title: Coal plant closure brought forward - Daily Ledger".to_string(),
+            format!("+Social title: {HEADLINE}"),
+            format!("+Document title: {HEADLINE} - Daily Ledger"),
+        ],
+        "{unified}"
+    );
+    // The headline is the Title line only, never a body line, in either document.
+    let word = w.ok(&["diff", &ids[1], &ids[2], "--format", "word"]);
+    assert_eq!(word.matches(HEADLINE).count(), 3, "{word}");
+    assert!(
+        word.starts_with(&format!("Title: {HEADLINE}\n[-Social title: ")),
+        "{word}"
+    );
+    // The Atom entries: header lines only, no headline paragraph inserted or deleted.
+    let atom = w.ok(&["changes", "--format", "atom"]);
+    assert!(!atom.contains(&format!("&lt;ins&gt;{HEADLINE}")), "{atom}");
+    assert!(!atom.contains(&format!("&lt;del&gt;{HEADLINE}")), "{atom}");
+    assert_eq!(
+        atom.matches("&lt;ins&gt;Social title: ").count(),
+        2,
+        "{atom}"
+    );
+    assert_eq!(
+        atom.matches("&lt;del&gt;Social title: ").count(),
+        2,
+        "{atom}"
+    );
+    assert_eq!(
+        atom.matches("&lt;ins&gt;Document title: ").count(),
+        1,
+        "{atom}"
+    );
+}

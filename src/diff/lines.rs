@@ -8,7 +8,16 @@ use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 /// The labels of the metadata header of a version document ([`super::document`]), in
 /// order. These short fields are always shown as whole lines, old then new.
-pub const HEADER_FIELDS: [&str; 4] = ["Title: ", "Byline: ", "Published: ", "Comments: "];
+/// `Social title` is `og:title`/`twitter:title`, `Document title` the `<title>`: a
+/// version that changes only those shows them here (they are no body lines).
+pub const HEADER_FIELDS: [&str; 6] = [
+    "Title: ",
+    "Social title: ",
+    "Document title: ",
+    "Byline: ",
+    "Published: ",
+    "Comments: ",
+];
 
 /// The comparison key of a line: typographic quotes and dashes folded to ASCII, every
 /// whitespace run one space, ends trimmed.
