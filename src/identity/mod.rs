@@ -189,24 +189,36 @@ pub fn same_title(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
-/// Whether two extracted texts (one sentence a line) are one story's text: both are
-/// non-empty and either equal or, when each has at least three sentences, their line
-/// diff has a similarity ratio of at least [`SAME_STORY_RATIO`].
+/// Whether two extracted texts (one sentence a line) are one story's text: both have
+/// sentences (non-blank lines, compared trimmed) and either the same ones or, when each
+/// has at least three, their sentence diff has a similarity ratio of at least
+/// [`SAME_STORY_RATIO`] (blank lines between paragraphs count for nothing).
 pub fn same_text(text_a: &str, text_b: &str) -> bool {
-    let lines = |t: &str| t.lines().filter(|l| !l.trim().is_empty()).count();
-    let (a, b) = (text_a.trim(), text_b.trim());
+    // Sentences only: blank lines between paragraphs are no shared content.
+    let sentences = |t: &str| -> Vec<String> {
+        t.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let (a, b) = (sentences(text_a), sentences(text_b));
     if a.is_empty() || b.is_empty() {
         return false;
     }
     if a == b {
         return true;
     }
-    if lines(a).min(lines(b)) < SHORT_TEXT_LINES {
+    if a.len().min(b.len()) < SHORT_TEXT_LINES {
         return false;
     }
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        a.iter().map(String::as_str).collect(),
+        b.iter().map(String::as_str).collect(),
+    );
     let diff = TextDiff::configure()
         .timeout(std::time::Duration::from_millis(500))
-        .diff_lines(a, b);
+        .diff_slices(&a, &b);
     diff.ratio() >= SAME_STORY_RATIO
 }
 
@@ -257,9 +269,9 @@ mod tests {
     #[test]
     fn a_shared_template_does_not_make_two_stories_one() {
         // Four boilerplate sentences of five in common, one sentence of each story's own.
-        let boiler = "Markets closed on Friday.\nThe index is compiled daily.\nData is delayed by 15 minutes.\nSee our full coverage.\n";
-        let i = format!("Fabrikam shares close 1.1% higher.\n{boiler}");
-        let j = format!("Tailspin shares close 0.8% higher.\n{boiler}");
+        let boiler = "Markets closed on Friday.\n\nThe index is compiled daily.\n\nData is delayed by 15 minutes.\n\nSee our full coverage.\n";
+        let i = format!("Fabrikam shares close 1.1% higher.\n\n{boiler}");
+        let j = format!("Tailspin shares close 0.8% higher.\n\n{boiler}");
         assert!(!same_text(&i, &j));
         assert!(!same_story(
             Some("Daily report"),
