@@ -996,7 +996,26 @@ impl Poller {
             at: started,
         };
         let merged;
-        let (article, latest) = match identity::settle(store, article.id, &seen)? {
+        // Before two articles are compared (and perhaps merged and re-labelled), their
+        // versions are brought up to this extractor: like is compared with like.
+        let mut refresh = |store: &mut Store, id: i64| -> Result<(), StoreError> {
+            let owner = store.article(id)?;
+            let noise = self.noise_for(&owner);
+            for v in store.versions(id)? {
+                if v.extractor_version == EXTRACTOR_VERSION {
+                    continue;
+                }
+                match snapshot::reextract(store, &owner, &v, &noise, false) {
+                    Ok(_) => {}
+                    Err(snapshot::ReextractError::Store(e)) => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(article = %owner.url, version = v.id, error = %e, "re-extraction failed");
+                    }
+                }
+            }
+            Ok(())
+        };
+        let (article, latest) = match identity::settle(store, article.id, &seen, &mut refresh)? {
             Some(into) => {
                 merged = store.article(into)?;
                 check.article_id = into;
@@ -1008,7 +1027,8 @@ impl Poller {
                 );
                 (&merged, store.latest_version(into)?)
             }
-            None => (article, latest),
+            // Settling may have brought the latest version up to this extractor.
+            None => (article, store.latest_version(article.id)?),
         };
         check.validators = Some(validators);
         check.raw_sha256 = Some(raw_sha);

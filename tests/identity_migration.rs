@@ -409,3 +409,111 @@ fn duplicates_joined_only_by_a_temporary_redirect_merge_at_the_next_check() {
         assert_eq!(v[0]["article_id"], list[0]["id"], "{arg}");
     }
 }
+
+/// An older archive, made by an older extractor, holds one story twice (directly and
+/// through a temporary tracking redirect). The new stet re-extracts and merges them at
+/// the next check: the copy is no change, nothing is reported.
+#[test]
+fn an_upgrade_then_a_merge_reports_no_change() {
+    let server = common::TestServer::start();
+    let story = server.url("/2024/05/council-budget/");
+    let tracked = format!("{story}?utm_source=feedb&fbclid=IwAR9");
+    let html = format!(
+        "<!doctype html><html><head><title>Budget | News</title>\
+         <meta property=\"og:title\" content=\"Council passes the budget\"></head><body>\
+         <article><h1>Council passes the budget</h1>{}</article></body></html>",
+        (1..=5)
+            .map(|i| format!("<p>The council met on day {i} and voted the budget, with figures, after a long debate.</p>"))
+            .collect::<String>()
+    );
+    server.set(
+        "/2024/05/council-budget/",
+        common::Route::html(html.clone()),
+    );
+    server.set(
+        &tracked.replacen(&server.base, "", 1),
+        common::Route::html(html.clone()),
+    );
+    let mut redirect = common::Route::ok("text/plain", "moved").status(302);
+    redirect.headers.push(("Location".into(), tracked.clone()));
+    server.set("/r/x7", redirect);
+    let link_b = server.url("/r/x7");
+    let item = |link: &str| {
+        format!(
+            "<rss version=\"2.0\"><channel><title>F</title><item><title>Budget</title><link>{link}</link><guid>{link}</guid></item></channel></rss>"
+        )
+    };
+    server.set(
+        "/a.xml",
+        common::Route::ok("application/rss+xml", item(&story)),
+    );
+    server.set(
+        "/b.xml",
+        common::Route::ok("application/rss+xml", item(&link_b)),
+    );
+    let (feed_a, feed_b) = (server.url("/a.xml"), server.url("/b.xml"));
+    let w = Workdir::new(&format!(
+        "[[feed]]\nurl = \"{feed_a}\"\n[[feed]]\nurl = \"{feed_b}\"\n"
+    ));
+    let path = w.dir.path().join("stet.db");
+    {
+        let conn = old_database(&path);
+        let fa = feed(&conn, &feed_a);
+        let fb = feed(&conn, &feed_b);
+        let a = article(&conn, &story, fa, "2024-05-01T10:00:00Z");
+        let b = article(&conn, &link_b, fb, "2024-05-01T10:00:00Z");
+        // As the older extractor stored it: its own hashes, no social or document title.
+        let text = stet::extract::extract_with(&html, &story, &[])
+            .unwrap()
+            .text;
+        for (id, at) in [(a, "2024-05-01T10:00:05Z"), (b, "2024-05-01T10:00:06Z")] {
+            let raw = blob::put(&conn, html.as_bytes()).unwrap();
+            let h = blob::put(&conn, format!("<p>{text}</p>").as_bytes()).unwrap();
+            let txt = blob::put(&conn, text.as_bytes()).unwrap();
+            let content = blob::sha256(format!("Council passes the budget\n{text}").as_bytes());
+            let body = blob::sha256(text.as_bytes());
+            conn.execute(
+                "INSERT INTO versions (article_id, fetched_at, content_sha256, body_sha256,
+                   raw_sha256, html_sha256, text_sha256, title, comments, changes,
+                   extractor_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'Council passes the budget', 'open',
+                   '[\"new\"]', ?8)",
+                params![
+                    id,
+                    at,
+                    &content[..],
+                    &body[..],
+                    &raw[..],
+                    &h[..],
+                    &txt[..],
+                    stet::extract::EXTRACTOR_VERSION - 1
+                ],
+            )
+            .unwrap();
+            conn.execute(
+                "UPDATE articles SET last_changed = ?2, last_checked = ?2 WHERE id = ?1",
+                params![id, at],
+            )
+            .unwrap();
+        }
+    }
+    w.ok(&["poll", "--all"]);
+    let list = w.json(&["articles", "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:#?}");
+    assert_eq!(list[0]["id"], 1);
+    assert_eq!(list[0]["feeds"], serde_json::json!([feed_a, feed_b]));
+    // One version: the copy from the tracking link is the same page, dropped.
+    let versions = w.json(&["versions", "1", "--json"]);
+    assert_eq!(ids(&versions), [1]);
+    assert_eq!(versions[0]["changes"], serde_json::json!(["new"]));
+    assert_eq!(
+        versions[0]["extractor_version"],
+        stet::extract::EXTRACTOR_VERSION
+    );
+    assert_eq!(w.json(&["changes", "--json"]), serde_json::json!([]));
+    // A later check changes nothing either.
+    w.ok(&["poll", "--all"]);
+    assert_eq!(ids(&w.json(&["versions", "1", "--json"])), [1]);
+    assert_eq!(w.json(&["changes", "--json"]), serde_json::json!([]));
+}

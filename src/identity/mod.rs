@@ -22,9 +22,23 @@
 //! - a canonical URL is **stable**: the same as at the article's fetch before (or the
 //!   first one it ever declared), on both sides; a canonical that differs from fetch to
 //!   fetch never merges anything;
-//! - the two pages **tell the same story** ([`same_story`]): the texts share most of
-//!   their sentences (a short text must also have the same title). The only exception is
-//!   an article never fetched yet whose feed link *is* the final URL: the same address.
+//! - a canonical URL joins the page to another article only at the fetch where the
+//!   article first declares it, and only when no more than one other article declares
+//!   it: two articles that kept their own histories while declaring one canonical URL
+//!   were seen to be different stories, and a canonical that several live articles
+//!   declare belongs to a template, not to a story;
+//! - the page fetched now **tells the same story** as the other article's newest
+//!   version ([`same_story`]: the same headline, and the same text or most of the same
+//!   sentences);
+//! - the two articles' **own stored histories** tell the same story
+//!   ([`Store::histories_agree`]): their newest versions are the same story, and the
+//!   article that began later began with the other's text. Two stories that both came
+//!   to redirect to one round-up page agree on today's page, not on their histories.
+//!
+//! The only exception is an article never fetched yet whose feed link *is* the final
+//! URL: the same address. Before comparing, both articles' versions are brought up to
+//! the current extractor (the `refresh` of [`settle`]), so that an upgrade followed by
+//! a merge compares and re-labels like with like.
 //!
 //! The article fetched now is merged into the one already known (which keeps its id and
 //! URL, and every version in order), so no other article of the cycle in flight is ever
@@ -37,7 +51,7 @@ use chrono::{DateTime, Utc};
 use similar::TextDiff;
 use url::Url;
 
-use crate::store::identity::{UrlKind, UrlOwner};
+use crate::store::identity::{CanonicalSeen, UrlKind, UrlOwner};
 use crate::store::{Store, StoreError};
 
 /// What a fetch of an article showed about its identity.
@@ -57,9 +71,16 @@ pub struct Seen<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// Brings the stored versions of an article (id) up to the current extractor, so that
+/// comparing and re-labelling them after a merge compares like with like (see
+/// [`crate::snapshot::reextract`]).
+pub type Refresh<'r> = dyn FnMut(&mut Store, i64) -> Result<(), StoreError> + 'r;
+
 /// Records the URLs a fetch of article `article_id` showed, and merges the article into
-/// another one that is the same story (see the module documentation). Returns the id of
-/// the article it was merged into, or None when it stays itself.
+/// another one that is the same story (see the module documentation). Before two
+/// articles are compared, `refresh` brings both articles' versions up to the current
+/// extractor. Returns the id of the article it was merged into, or None when it stays
+/// itself.
 ///
 /// # Errors
 /// On a store failure; what was merged before stays merged (each merge is one
@@ -68,6 +89,7 @@ pub fn settle(
     store: &mut Store,
     article_id: i64,
     seen: &Seen<'_>,
+    refresh: &mut Refresh<'_>,
 ) -> Result<Option<i64>, StoreError> {
     let requested = Url::parse(seen.requested).ok();
     let final_key = requested
@@ -78,14 +100,29 @@ pub fn settle(
         .canonical
         .and_then(|c| keys::usable_canonical(seen.final_url, c))
         .map(|c| keys::key_of(&c));
-    let stable = store.note_canonical(article_id, canonical_key.as_deref(), seen.at)?;
+    let canonical = store.note_canonical(article_id, canonical_key.as_deref(), seen.at)?;
 
     let mut candidates: Vec<(UrlOwner, bool)> = Vec::new();
     if let Some(k) = &final_key {
         candidates.extend(store.url_owners(k)?.into_iter().map(|o| (o, false)));
     }
-    if let Some(k) = canonical_key.as_ref().filter(|_| stable) {
-        candidates.extend(store.url_owners(k)?.into_iter().map(|o| (o, true)));
+    // The page's canonical URL joins it to another article only at the first fetch that
+    // declares it (an article that kept its own history beside another one declaring
+    // the same canonical URL was already seen to be another story), and only when no
+    // more than one other article declares it (a URL that several live articles declare
+    // is a template's, not a story's).
+    if let Some(k) = canonical_key
+        .as_ref()
+        .filter(|_| canonical == CanonicalSeen::First)
+    {
+        let owners = store.url_owners(k)?;
+        let declared = owners
+            .iter()
+            .filter(|o| o.article_id != article_id && o.kind == UrlKind::Canonical)
+            .count();
+        if declared <= 1 {
+            candidates.extend(owners.into_iter().map(|o| (o, true)));
+        }
     }
     for (owner, via_canonical) in candidates {
         if owner.article_id == article_id
@@ -94,13 +131,19 @@ pub fn settle(
             continue;
         }
         let by_canonical = via_canonical || owner.kind == UrlKind::Canonical;
+        refresh(store, owner.article_id)?;
+        refresh(store, article_id)?;
+        // The page fetched now tells the other article's story, and so do the two
+        // articles' own stored histories.
         let agree = match store.latest_version(owner.article_id)? {
-            Some(v) => same_story(
-                seen.title,
-                seen.text,
-                v.title.as_deref(),
-                &store.blob_text(&v.text_sha256)?,
-            ),
+            Some(v) => {
+                same_story(
+                    seen.title,
+                    seen.text,
+                    v.title.as_deref(),
+                    &store.blob_text(&v.text_sha256)?,
+                ) && store.histories_agree(article_id, owner.article_id)?
+            }
             None => !by_canonical && owner.kind == UrlKind::Link,
         };
         if agree {
@@ -124,63 +167,84 @@ pub fn settle(
 }
 
 /// At least this share of the two texts' sentences must be common for two pages to tell
-/// the same story (the similarity ratio of their line diffs, 0 to 1): an edited story
-/// stays well above it, two stories of one site (sharing at most some boilerplate) stay
-/// well below.
-pub const SAME_STORY_RATIO: f32 = 0.5;
+/// the same story (the similarity ratio of their line diffs, 0 to 1, as Python's
+/// `difflib`): one edited sentence in seven stays above it, two stories of one site that
+/// share a template (four lines of five) stay below.
+pub const SAME_STORY_RATIO: f32 = 0.85;
 
 /// Texts with fewer sentences than this are too short to tell a story apart by text
-/// alone (a paywall notice, a stub): their titles must be equal too.
+/// alone (a paywall notice, a stub): they must be equal.
 const SHORT_TEXT_LINES: usize = 3;
 
-/// Whether two extracted pages tell the same story: both texts are non-empty and share
-/// at least [`SAME_STORY_RATIO`] of their sentences (lines); when either is shorter than
-/// three sentences, the titles must also be equal (whitespace collapsed).
+/// Whether two titles are the same headline: both absent, or both present, non-empty and
+/// equal once whitespace is collapsed and case folded.
+pub fn same_title(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            let (x, y) = (crate::text::collapse_ws(x), crate::text::collapse_ws(y));
+            !x.is_empty() && x.to_lowercase() == y.to_lowercase()
+        }
+        _ => false,
+    }
+}
+
+/// Whether two extracted texts (one sentence a line) are one story's text: both have
+/// sentences (non-blank lines, compared trimmed) and either the same ones or, when each
+/// has at least three, their sentence diff has a similarity ratio of at least
+/// [`SAME_STORY_RATIO`] (blank lines between paragraphs count for nothing).
+pub fn same_text(text_a: &str, text_b: &str) -> bool {
+    // Sentences only: blank lines between paragraphs are no shared content.
+    let sentences = |t: &str| -> Vec<String> {
+        t.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let (a, b) = (sentences(text_a), sentences(text_b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    if a.len().min(b.len()) < SHORT_TEXT_LINES {
+        return false;
+    }
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        a.iter().map(String::as_str).collect(),
+        b.iter().map(String::as_str).collect(),
+    );
+    let diff = TextDiff::configure()
+        .timeout(std::time::Duration::from_millis(500))
+        .diff_slices(&a, &b);
+    diff.ratio() >= SAME_STORY_RATIO
+}
+
+/// Whether two extracted pages tell the same story: the same title ([`same_title`]: a
+/// story whose headline differs is never merged, even when a template makes the texts
+/// alike) and the same text ([`same_text`]).
 pub fn same_story(
     title_a: Option<&str>,
     text_a: &str,
     title_b: Option<&str>,
     text_b: &str,
 ) -> bool {
-    let lines = |t: &str| t.lines().filter(|l| !l.trim().is_empty()).count();
-    let (a, b) = (text_a.trim(), text_b.trim());
-    if a.is_empty() || b.is_empty() {
-        return false;
-    }
-    let titles_equal = match (title_a, title_b) {
-        (Some(x), Some(y)) => {
-            let (x, y) = (crate::text::collapse_ws(x), crate::text::collapse_ws(y));
-            !x.is_empty() && x == y
-        }
-        _ => false,
-    };
-    if lines(a).min(lines(b)) < SHORT_TEXT_LINES && !titles_equal {
-        return false;
-    }
-    if a == b {
-        return true;
-    }
-    let diff = TextDiff::configure()
-        .timeout(std::time::Duration::from_millis(500))
-        .diff_lines(a, b);
-    diff.ratio() >= SAME_STORY_RATIO
+    same_title(title_a, title_b) && same_text(text_a, text_b)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const STORY: &str = "The council voted on Tuesday.\nThe budget grows by 4%.\nSchools get most of it.\nThe mayor welcomed the vote.\nThe opposition abstained.\n";
+    const STORY: &str = "The council voted on Tuesday.\nThe budget grows by 4%.\nSchools get most of it.\nThe mayor welcomed the vote.\nThe opposition abstained.\nThe vote was 31 to 12.\nThe budget takes effect in May.\n";
 
     #[test]
     fn an_edited_story_is_the_same_story() {
         let edited = STORY.replace("4%", "5%");
-        assert!(same_story(
-            Some("Budget"),
-            STORY,
-            Some("Budget passes"),
-            &edited
-        ));
+        assert!(same_story(Some("Budget"), STORY, Some(" budget "), &edited));
+        assert!(same_text(STORY, &edited));
     }
 
     #[test]
@@ -190,10 +254,39 @@ mod tests {
     }
 
     #[test]
-    fn short_texts_need_the_same_title() {
+    fn a_different_headline_is_never_the_same_story() {
+        let edited = STORY.replace("4%", "5%");
+        assert!(!same_story(
+            Some("Budget"),
+            STORY,
+            Some("Budget passes"),
+            &edited
+        ));
+        assert!(!same_story(Some("Budget"), STORY, None, STORY));
+        assert!(same_story(None, STORY, None, STORY));
+    }
+
+    #[test]
+    fn a_shared_template_does_not_make_two_stories_one() {
+        // Four boilerplate sentences of five in common, one sentence of each story's own.
+        let boiler = "Markets closed on Friday.\n\nThe index is compiled daily.\n\nData is delayed by 15 minutes.\n\nSee our full coverage.\n";
+        let i = format!("Fabrikam shares close 1.1% higher.\n\n{boiler}");
+        let j = format!("Tailspin shares close 0.8% higher.\n\n{boiler}");
+        assert!(!same_text(&i, &j));
+        assert!(!same_story(
+            Some("Daily report"),
+            &i,
+            Some("Daily report"),
+            &j
+        ));
+    }
+
+    #[test]
+    fn short_texts_must_be_equal() {
         let stub = "Subscribe to read this article.";
         assert!(!same_story(Some("Budget"), stub, Some("Storm"), stub));
         assert!(same_story(Some("Budget"), stub, Some(" Budget "), stub));
         assert!(!same_story(Some("Budget"), "", Some("Budget"), ""));
+        assert!(!same_text(stub, "Subscribe to read this story."));
     }
 }

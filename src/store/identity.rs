@@ -54,6 +54,26 @@ pub struct UrlOwner {
     pub canonical_stable: bool,
 }
 
+/// How the canonical URL a page declares compares with the article's fetches before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CanonicalSeen {
+    /// The page declares no usable canonical URL.
+    Absent,
+    /// The first canonical URL the article ever declared.
+    First,
+    /// The same canonical URL as at the fetch before.
+    Same,
+    /// Another canonical URL than at the fetch before (unstable: it merges nothing).
+    Changed,
+}
+
+impl CanonicalSeen {
+    /// Whether the canonical URL is stable: the first one declared, or the same as before.
+    pub fn is_stable(self) -> bool {
+        matches!(self, CanonicalSeen::First | CanonicalSeen::Same)
+    }
+}
+
 /// Hot query: the articles known by a URL key, the strongest kind first, then the oldest.
 pub(super) const SQL_URL_OWNERS: &str = "SELECT u.article_id, u.kind, a.canonical_stable
              FROM article_urls u JOIN articles a ON a.id = u.article_id WHERE u.url = ?1
@@ -149,9 +169,9 @@ impl Store {
     }
 
     /// Records the canonical URL key an article's page declares at this fetch (None: no
-    /// usable one) and returns whether it is stable: the same as at the fetch before, or
-    /// the first one seen. The article is known by its current canonical URL only (an
-    /// older canonical stops naming it, unless it is also a link or a final URL).
+    /// usable one) and returns how it compares with the fetches before ([`CanonicalSeen`]).
+    /// The article is known by its current canonical URL only (an older canonical stops
+    /// naming it, unless it is also a link or a final URL).
     ///
     /// # Errors
     /// On an SQLite error; nothing is changed then.
@@ -160,9 +180,9 @@ impl Store {
         article_id: i64,
         key: Option<&str>,
         at: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> Result<CanonicalSeen> {
         let Some(key) = key else {
-            return Ok(false);
+            return Ok(CanonicalSeen::Absent);
         };
         let (prev, was_stable): (Option<String>, bool) = self.conn.query_row(
             "SELECT canonical_key, canonical_stable FROM articles WHERE id = ?1",
@@ -171,13 +191,17 @@ impl Store {
         )?;
         if prev.as_deref() == Some(key) && was_stable {
             // As at the fetch before (the usual re-check): nothing to write.
-            return Ok(true);
+            return Ok(CanonicalSeen::Same);
         }
-        let stable = prev.as_deref().is_none_or(|p| p == key);
+        let seen = match prev.as_deref() {
+            None => CanonicalSeen::First,
+            Some(p) if p == key => CanonicalSeen::Same,
+            Some(_) => CanonicalSeen::Changed,
+        };
         let tx = self.conn.savepoint()?;
         tx.execute(
             "UPDATE articles SET canonical_key = ?2, canonical_stable = ?3 WHERE id = ?1",
-            params![article_id, key, stable],
+            params![article_id, key, seen != CanonicalSeen::Changed],
         )?;
         tx.execute(
             "DELETE FROM article_urls WHERE article_id = ?1 AND kind = 'canonical' AND url <> ?2",
@@ -185,7 +209,16 @@ impl Store {
         )?;
         add_url(&tx, article_id, key, UrlKind::Canonical, &fmt_time(at))?;
         tx.commit()?;
-        Ok(stable)
+        Ok(seen)
+    }
+
+    /// Whether the stored histories of two articles tell one story
+    /// ([`histories_agree`]).
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn histories_agree(&self, a: i64, b: i64) -> Result<bool> {
+        Ok(histories_agree(&self.conn, a, b)?)
     }
 
     /// Merges article `gone` into article `into` in one transaction (see [`merge_into`]).
@@ -292,11 +325,14 @@ pub(crate) fn merge_into(
 /// Re-labels an article's versions after the versions `moved` (ids, in order) joined it
 /// from a merged article, in order (by id, the order `stet versions` lists): a version
 /// whose version before changed gets the kinds of change from its new one
-/// ([`diff::change_kinds`]; the first is `new`). A moved version whose content equals
-/// the one before it (the same page fetched under two URLs) is dropped, as one article
-/// would never have stored it; its fetch stays in the fetch log and its blobs stay
-/// stored. Versions whose predecessor did not change keep their labels. The article's
-/// `last_changed` follows its newest version.
+/// ([`diff::change_kinds`]; the first is `new`). A version whose content equals the one
+/// before it (the same page fetched under two URLs) is no change: a moved one is
+/// dropped, as one article would never have stored it (its fetch stays in the fetch log
+/// and its blobs stay stored); one of the article's own is kept but no longer reported
+/// (`seen_before`). Versions made by different extractors are compared like for like
+/// only: the same text is the same content, and titles only one of them extracted
+/// (social and document titles) are no change. Versions whose predecessor did not
+/// change keep their labels. The article's `last_changed` follows its newest version.
 ///
 /// # Errors
 /// On an SQLite error.
@@ -316,19 +352,39 @@ pub(crate) fn relabel(conn: &Connection, article_id: i64, moved: &[i64]) -> rusq
         } else {
             last_own.replace(v.id)
         };
-        if was_moved(v.id) && prev.is_some_and(|p| p.content_sha256 == v.content_sha256) {
+        if prev.map(|p| p.id) == own_prev {
+            prev = Some(v);
+            continue;
+        }
+        let like = prev.is_none_or(|p| p.extractor_version == v.extractor_version);
+        let same = prev.is_some_and(|p| {
+            p.content_sha256 == v.content_sha256 || (!like && p.text_sha256 == v.text_sha256)
+        });
+        if same && was_moved(v.id) {
             conn.execute("DELETE FROM versions WHERE id = ?1", [v.id])?;
             continue;
         }
-        if prev.map(|p| p.id) != own_prev {
-            let kinds = diff::change_kinds(prev.map(Facts::from).as_ref(), &Facts::from(v));
-            if kinds != v.changes {
-                let json = serde_json::to_string(&kinds).expect("change kinds serialize");
-                conn.execute(
-                    "UPDATE versions SET changes = ?2 WHERE id = ?1",
-                    params![v.id, json],
-                )?;
-            }
+        let mut kinds = if same {
+            Vec::new()
+        } else {
+            diff::change_kinds(prev.map(Facts::from).as_ref(), &Facts::from(v))
+        };
+        if !like {
+            kinds.retain(|k| *k != super::ChangeKind::SocialTitle);
+        }
+        if same || (kinds.is_empty() && !v.changes.is_empty()) {
+            // No change at all: kept, not reported.
+            conn.execute(
+                "UPDATE versions SET changes = '[]', reported = 0,
+                   suppressed = COALESCE(suppressed, 'seen_before') WHERE id = ?1",
+                [v.id],
+            )?;
+        } else if kinds != v.changes {
+            let json = serde_json::to_string(&kinds).expect("change kinds serialize");
+            conn.execute(
+                "UPDATE versions SET changes = ?2 WHERE id = ?1",
+                params![v.id, json],
+            )?;
         }
         prev = Some(v);
     }
@@ -338,4 +394,62 @@ pub(crate) fn relabel(conn: &Connection, article_id: i64, moved: &[i64]) -> rusq
         [article_id],
     )?;
     Ok(())
+}
+
+/// Whether the stored histories of articles `a` and `b` tell one story, so that merging
+/// them reports no change that never happened (two stories that both came to redirect
+/// to one round-up page have the same newest version, but not the same history):
+///
+/// - their newest versions tell the same story ([`crate::identity::same_story`]: same
+///   title, same text);
+/// - the first version of the article that began later has the same text
+///   ([`crate::identity::same_text`]) as some version of the other: it began as a copy
+///   of the other's story, not as a story of its own.
+///
+/// An article without versions contradicts nothing (true).
+///
+/// # Errors
+/// On an SQLite error.
+pub(crate) fn histories_agree(conn: &Connection, a: i64, b: i64) -> rusqlite::Result<bool> {
+    let read = |id: i64| -> rusqlite::Result<Vec<Version>> {
+        let mut stmt = conn.prepare_cached(super::SQL_VERSIONS)?;
+        let rows = stmt.query_map([id], Store::version_from_row)?;
+        rows.collect()
+    };
+    let (va, vb) = (read(a)?, read(b)?);
+    let (Some(la), Some(lb)) = (va.last(), vb.last()) else {
+        return Ok(true);
+    };
+    if !crate::identity::same_story(
+        la.title.as_deref(),
+        &text_of(conn, la)?,
+        lb.title.as_deref(),
+        &text_of(conn, lb)?,
+    ) {
+        return Ok(false);
+    }
+    let (later, other) = if (&va[0].fetched_at, va[0].id) > (&vb[0].fetched_at, vb[0].id) {
+        (&va[0], &vb)
+    } else {
+        (&vb[0], &va)
+    };
+    let first = text_of(conn, later)?;
+    for v in other {
+        if v.text_sha256 == later.text_sha256
+            || crate::identity::same_text(&first, &text_of(conn, v)?)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A version's extracted text (empty when its blob does not read back).
+fn text_of(conn: &Connection, v: &Version) -> rusqlite::Result<String> {
+    let hash = hex::decode(&v.text_sha256).unwrap_or_default();
+    match super::blob::get(conn, &hash) {
+        Ok(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
+        Err(StoreError::Sqlite(e)) => Err(e),
+        Err(_) => Ok(String::new()),
+    }
 }

@@ -13,9 +13,9 @@ use rusqlite::{Connection, Transaction, params};
 use rusqlite_migration::HookResult;
 use url::Url;
 
-use super::identity::{UrlKind, add_url, merge_into, url_owners};
-use super::{Store, Version, blob, fmt_time};
-use crate::identity::{keys, same_story};
+use super::fmt_time;
+use super::identity::{UrlKind, add_url, histories_agree, merge_into, url_owners};
+use crate::identity::keys;
 
 /// One stored article, as the migration sees it.
 struct Stored {
@@ -144,9 +144,10 @@ fn note_canonicals(
 }
 
 /// The older article that article `id` is a duplicate of, if any: one known by one of
-/// its URLs, when a canonical URL joining them is stable on both sides, and their newest
-/// versions tell the same story ([`same_story`]; an article without versions is joined
-/// by an equal URL only).
+/// its URLs, when a canonical URL joining them is stable on both sides, and their stored
+/// histories tell the same story ([`histories_agree`]: the newest versions the same
+/// story, the later one begun as a copy of the other; an article without versions is
+/// joined by an equal URL only).
 fn duplicate_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
     let mine: Vec<(String, String)> = conn
         .prepare("SELECT url, kind FROM article_urls WHERE article_id = ?1")?
@@ -160,27 +161,26 @@ fn duplicate_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
         [id],
         |r| r.get(0),
     )?;
-    // Read only when there is an older article to compare with (most have none).
-    let mut my_latest: Option<Option<(Version, String)>> = None;
     for (key, kind) in &mine {
         let via_canonical_mine = kind == "canonical";
-        for owner in url_owners(conn, key)? {
+        let owners = url_owners(conn, key)?;
+        // A canonical URL that several other articles declare is a template's.
+        let declared = owners
+            .iter()
+            .filter(|o| o.article_id != id && o.kind == UrlKind::Canonical)
+            .count();
+        for owner in owners {
             if owner.article_id >= id {
                 continue;
             }
             let via_canonical = via_canonical_mine || owner.kind == UrlKind::Canonical;
-            if via_canonical && !(my_stable && owner.canonical_stable) {
+            if via_canonical && (!(my_stable && owner.canonical_stable) || declared > 1) {
                 continue;
             }
-            if my_latest.is_none() {
-                my_latest = Some(latest(conn, id)?);
-            }
-            let mine_now = my_latest.as_ref().and_then(Option::as_ref);
-            let agree = match (mine_now, latest(conn, owner.article_id)?) {
-                (Some((mv, mt)), Some((ov, ot))) => {
-                    same_story(mv.title.as_deref(), mt, ov.title.as_deref(), &ot)
-                }
-                _ => !via_canonical,
+            let agree = if has_versions(conn, id)? && has_versions(conn, owner.article_id)? {
+                histories_agree(conn, id, owner.article_id)?
+            } else {
+                !via_canonical
             };
             if agree {
                 return Ok(Some(owner.article_id));
@@ -190,22 +190,11 @@ fn duplicate_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
     Ok(None)
 }
 
-/// An article's newest version and its text.
-fn latest(conn: &Connection, id: i64) -> rusqlite::Result<Option<(Version, String)>> {
-    let v = conn
-        .prepare_cached(super::SQL_LATEST_VERSION)?
-        .query_row([id], Store::version_from_row);
-    let v = match v {
-        Ok(v) => v,
-        Err(rusqlite::Error::QueryReturnedNoRows) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let hash = hex::decode(&v.text_sha256).unwrap_or_default();
-    let text = match blob::get(conn, &hash) {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-        Err(super::StoreError::Sqlite(e)) => return Err(e),
-        // A blob that does not read back: no text to compare, so no merge by canonical.
-        Err(_) => String::new(),
-    };
-    Ok(Some((v, text)))
+/// Whether an article has a stored version.
+fn has_versions(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM versions WHERE article_id = ?1)",
+        [id],
+        |r| r.get(0),
+    )
 }

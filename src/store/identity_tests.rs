@@ -4,7 +4,21 @@ use crate::extract::CommentState;
 
 /// Saves a version of `article` at `at` with content hash byte `content` and `title`.
 fn save(s: &mut Store, article: i64, at: &str, content: u8, title: &str) -> i64 {
-    let text = format!("text {content}");
+    save_by(s, article, at, (content, content), title, (1, None))
+}
+
+/// Saves a version of `article` at `at` with content hash byte `content.0`, the text
+/// "text {content.1}", `title`, and made by extractor `by.0` with social title `by.1`.
+fn save_by(
+    s: &mut Store,
+    article: i64,
+    at: &str,
+    content: (u8, u8),
+    title: &str,
+    by: (u32, Option<&str>),
+) -> i64 {
+    let (content, text_no) = content;
+    let text = format!("text {text_no}");
     let check = ArticleCheck {
         article_id: article,
         checked_at: t(at),
@@ -25,11 +39,11 @@ fn save(s: &mut Store, article: i64, at: &str, content: u8, title: &str) -> i64 
             lang: None,
             comments: CommentState::None,
             changes: &[ChangeKind::Body],
-            extractor_version: 1,
+            extractor_version: by.0,
             suppressed: None,
             encoding: None,
             headline: None,
-            social_title: None,
+            social_title: by.1,
             document_title: None,
             pages: &[],
         }),
@@ -124,4 +138,64 @@ fn a_merge_keeps_the_kept_history_and_drops_only_moved_duplicates() {
         t("2024-01-01T00:00:00Z")
     );
     assert!(matches!(s.article(gone), Err(StoreError::NotFound(_))));
+}
+
+#[test]
+fn a_merge_compares_versions_of_two_extractors_like_for_like() {
+    let (mut s, fa, fb) = two_feeds();
+    let now = t("2024-01-01T00:00:00Z");
+    let keep = s
+        .record_entries(fa, &[entry("1", "https://a.test/story")], now)
+        .unwrap()[0];
+    let gone = s
+        .record_entries(fb, &[entry("2", "https://b.test/r/1")], now)
+        .unwrap()[0];
+    // The current extractor (2) hashes and titles differently from the older one (1).
+    let k1 = save_by(
+        &mut s,
+        keep,
+        "2024-01-01T01:00:00Z",
+        (1, 1),
+        "A",
+        (2, Some("S")),
+    );
+    // The same text by the older extractor: the same page, dropped.
+    let g1 = save_by(&mut s, gone, "2024-01-01T02:00:00Z", (9, 1), "A", (1, None));
+    // Another text: a body change, and no social-title change (only one extracted it).
+    let g2 = save_by(&mut s, gone, "2024-01-01T03:00:00Z", (8, 2), "A", (1, None));
+    // The kept article saw that text too: no change after g2, kept and not reported.
+    let k2 = save_by(
+        &mut s,
+        keep,
+        "2024-01-01T04:00:00Z",
+        (3, 2),
+        "A",
+        (2, Some("S")),
+    );
+    s.merge_article(gone, keep, t("2024-01-02T00:00:00Z"))
+        .unwrap();
+    let versions = s.versions(keep).unwrap();
+    let ids: Vec<i64> = versions.iter().map(|v| v.id).collect();
+    assert_eq!(ids, [k1, g2, k2], "g1 ({g1}) repeats k1");
+    let kinds: Vec<&[ChangeKind]> = versions.iter().map(|v| &v.changes[..]).collect();
+    assert_eq!(
+        kinds,
+        [&[ChangeKind::Body][..], &[ChangeKind::Body][..], &[][..]]
+    );
+    let reported: Vec<(bool, Option<String>)> = s
+        .conn
+        .prepare("SELECT reported, suppressed FROM versions ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        reported,
+        [
+            (true, None),
+            (true, None),
+            (false, Some("seen_before".to_string()))
+        ]
+    );
 }
