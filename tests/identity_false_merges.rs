@@ -233,3 +233,91 @@ fn a_canonical_shared_by_two_stories_of_one_template_joins_nothing() {
     // story.
     template_stories("/markets/daily-report", ["Daily report", "Daily report"]);
 }
+
+const LOCAL_BOILERPLATE: [&str; 7] = [
+    "Local news is updated several times a day by our newsroom staff.",
+    "Send your tips and photographs to the newsroom by email or post.",
+    "Our reporters cover the council, the courts, schools and local businesses.",
+    "Comments are moderated and may take a few hours to appear below.",
+    "Read more local stories in the news section of this website.",
+    "Subscribers can read every story without limits on any device.",
+    "The weather forecast for the week ahead is on the weather page.",
+];
+
+/// A page of the local-news template: the generic headline and social title
+/// "Local news", one sentence of its own, the seven boilerplate sentences, and the
+/// canonical URL `canonical`.
+fn local_news(own: &str, canonical: &str) -> String {
+    let paras: String = std::iter::once(own)
+        .chain(LOCAL_BOILERPLATE)
+        .map(|s| format!("<p>{s}</p>"))
+        .collect();
+    format!(
+        "<!doctype html><html><head><title>Local news</title>\
+         <meta property=\"og:title\" content=\"Local news\">\
+         <link rel=\"canonical\" href=\"{canonical}\"></head><body>\
+         <nav><a href=\"/\">Home</a> <a href=\"/news/\">News</a></nav>\
+         <article><h1>Local news</h1>{paras}</article></body></html>"
+    )
+}
+
+/// Two stories of one template under one generic headline, one sentence of their own
+/// each among seven of boilerplate, both declaring the canonical URL `canonical`:
+/// two articles, one version each, no change, nothing merged.
+fn generic_headline_stories(canonical: &str) {
+    let server = TestServer::start();
+    let paths = ["/news/d1.html", "/news/d2.html"];
+    let own = [
+        "A water main burst on the high street and flooded three shops overnight.",
+        "The farmers market moves to the old station car park from next Saturday.",
+    ];
+    for i in 0..2 {
+        server.set(
+            paths[i],
+            Route::html(local_news(own[i], &server.url(canonical))),
+        );
+    }
+    server.set(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            rss(&[
+                ("Local news", server.url(paths[0])),
+                ("Local news", server.url(paths[1])),
+            ]),
+        ),
+    );
+    let w = Workdir::new(&format!(
+        "[[feed]]\nurl = \"{}\"\n",
+        server.url("/feed.xml")
+    ));
+    w.ok(&["poll"]);
+    for _ in 0..3 {
+        w.ok(&["poll", "--all"]);
+    }
+    let list = articles(&w);
+    assert_eq!(
+        list.iter().map(|(_, u)| u.as_str()).collect::<Vec<_>>(),
+        [server.url(paths[0]), server.url(paths[1])],
+        "{canonical}"
+    );
+    for (id, _) in &list {
+        assert_eq!(version_titles(&w, *id), ["Local news"], "{canonical}");
+    }
+    assert_eq!(changes(&w), [], "{canonical}");
+    let conn = rusqlite::Connection::open(w.dir.path().join("stet.db")).unwrap();
+    let merged: i64 = conn
+        .query_row("SELECT count(*) FROM merged_articles", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(merged, 0, "{canonical}");
+}
+
+#[test]
+fn two_stories_under_one_generic_headline_and_a_shared_canonical_stay_two() {
+    // A third URL that neither story is known by names neither: it joins nothing.
+    generic_headline_stories("/news/other.html");
+    // A canonical URL that names one of them (the second story's own URL, declared by
+    // both pages of the template) may join them only if the texts are one story: one
+    // sentence of its own on each side is two stories, however much boilerplate.
+    generic_headline_stories("/news/d2.html");
+}

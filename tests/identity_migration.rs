@@ -517,3 +517,55 @@ fn an_upgrade_then_a_merge_reports_no_change() {
     assert_eq!(ids(&w.json(&["versions", "1", "--json"])), [1]);
     assert_eq!(w.json(&["changes", "--json"]), serde_json::json!([]));
 }
+
+/// Two stories of one template stored by an older stet: one generic headline, one
+/// sentence of their own each among seven of boilerplate, the same canonical URL. A
+/// third URL neither is known by joins nothing; one's own URL declared by both joins
+/// nothing either, as their texts are two stories. Four articles stay four.
+#[test]
+fn stories_of_one_template_stored_by_an_older_stet_stay_apart() {
+    let w = Workdir::new("");
+    let path = w.dir.path().join("stet.db");
+    let boiler = "Local news is updated daily.\nSend your tips to the newsroom.\nOur reporters cover the council.\nComments are moderated.\nRead more local stories.\nSubscribers read without limits.\nThe forecast is on the weather page.\n";
+    {
+        let conn = old_database(&path);
+        let f = feed(&conn, "https://local.example/feed.xml");
+        let pairs = [
+            ("news", "https://local.example/news/other.html"),
+            ("town", "https://local.example/town/d2.html"),
+        ];
+        for (section, canonical) in pairs {
+            for (n, own) in [
+                (1, "A water main burst on the high street."),
+                (2, "The farmers market moves to the station."),
+            ] {
+                let url = format!("https://local.example/{section}/d{n}.html");
+                let id = article(&conn, &url, f, "2024-05-01T10:00:00Z");
+                version(
+                    &conn,
+                    id,
+                    &format!("2024-05-01T10:00:0{n}Z"),
+                    "Local news",
+                    &format!("{own}\n{boiler}"),
+                    Some(canonical),
+                    r#"["new"]"#,
+                );
+            }
+        }
+    }
+    let store = stet::store::Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 6);
+    store.close();
+    let list = w.json(&["articles", "--json"]);
+    assert_eq!(ids(&list), [1, 2, 3, 4]);
+    let conn = Connection::open(&path).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM merged_articles"), 0);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM (SELECT article_id FROM versions
+               GROUP BY article_id HAVING count(*) = 1)"
+        ),
+        4
+    );
+}

@@ -22,14 +22,22 @@
 //! - a canonical URL is **stable**: the same as at the article's fetch before (or the
 //!   first one it ever declared), on both sides; a canonical that differs from fetch to
 //!   fetch never merges anything;
+//! - a canonical URL joins two articles only when it **names one of them**: a URL the
+//!   other article is already known by as its feed link or a fetch's final URL
+//!   ([`Store::known_beyond_canonical`]), as a print page, an AMP page or a tracking
+//!   variant names its story. Two articles that merely declare the same third URL are
+//!   not joined by it (a template's or a section's URL as often as a story's). A fetch
+//!   that ends at a URL another article declares as canonical names this article: that
+//!   path keeps its content checks below;
 //! - a canonical URL joins the page to another article only at the fetch where the
 //!   article first declares it, and only when no more than one other article declares
 //!   it: two articles that kept their own histories while declaring one canonical URL
 //!   were seen to be different stories, and a canonical that several live articles
 //!   declare belongs to a template, not to a story;
 //! - the page fetched now **tells the same story** as the other article's newest
-//!   version ([`same_story`]: the same headline, and the same text or most of the same
-//!   sentences);
+//!   version ([`same_story`]: the same headline, and the same text or at most a small
+//!   edit of it: at most one sentence in ten changed, and never a sentence of its own
+//!   on each side, so that shared boilerplate never makes two stories one);
 //! - the two articles' **own stored histories** tell the same story
 //!   ([`Store::histories_agree`]): their newest versions are the same story, and the
 //!   article that began later began with the other's text. Two stories that both came
@@ -48,7 +56,7 @@ pub mod keys;
 pub mod tracking;
 
 use chrono::{DateTime, Utc};
-use similar::TextDiff;
+use similar::{ChangeTag, TextDiff};
 use url::Url;
 
 use crate::store::identity::{CanonicalSeen, UrlKind, UrlOwner};
@@ -104,6 +112,8 @@ pub fn settle(
 
     let mut candidates: Vec<(UrlOwner, bool)> = Vec::new();
     if let Some(k) = &final_key {
+        // The fetch ended at a URL another article is known by: that URL names this
+        // page (a canonical URL another article declares names this one).
         candidates.extend(store.url_owners(k)?.into_iter().map(|o| (o, false)));
     }
     // The page's canonical URL joins it to another article only at the first fetch that
@@ -120,8 +130,19 @@ pub fn settle(
             .iter()
             .filter(|o| o.article_id != article_id && o.kind == UrlKind::Canonical)
             .count();
+        // The canonical URL must name one of the two articles: a URL the other article is
+        // known by (its feed link, a URL a fetch of it ended at), or one this article is
+        // known by. Two articles that merely declare one third URL are not joined by it.
         if declared <= 1 {
-            candidates.extend(owners.into_iter().map(|o| (o, true)));
+            let mine = final_key.as_deref() == Some(k.as_str())
+                || store.known_beyond_canonical(article_id, k)?;
+            for o in owners {
+                if o.article_id != article_id
+                    && (mine || store.known_beyond_canonical(o.article_id, k)?)
+                {
+                    candidates.push((o, true));
+                }
+            }
         }
     }
     for (owner, via_canonical) in candidates {
@@ -169,8 +190,19 @@ pub fn settle(
 /// At least this share of the two texts' sentences must be common for two pages to tell
 /// the same story (the similarity ratio of their line diffs, 0 to 1, as Python's
 /// `difflib`): one edited sentence in seven stays above it, two stories of one site that
-/// share a template (four lines of five) stay below.
+/// share a template (four lines of five) stay below. Not enough alone: seven template
+/// sentences and one of each story's own stay above it, so [`same_text`] also limits
+/// the changed sentences ([`MAX_CHANGED_PER`]) and refuses a sentence of its own on
+/// each side.
 pub const SAME_STORY_RATIO: f32 = 0.85;
+
+/// An edit of one story changes at most one sentence in this many (of the longer text;
+/// at least one sentence may change in any text).
+pub const MAX_CHANGED_PER: usize = 10;
+
+/// A removed sentence and an added one are one edited sentence when their words have at
+/// least this similarity ratio (0 to 1); below it, each is a sentence of its own.
+pub const EDITED_SENTENCE_RATIO: f32 = 0.5;
 
 /// Texts with fewer sentences than this are too short to tell a story apart by text
 /// alone (a paywall notice, a stub): they must be equal.
@@ -189,10 +221,21 @@ pub fn same_title(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
-/// Whether two extracted texts (one sentence a line) are one story's text: both have
-/// sentences (non-blank lines, compared trimmed) and either the same ones or, when each
-/// has at least three, their sentence diff has a similarity ratio of at least
-/// [`SAME_STORY_RATIO`] (blank lines between paragraphs count for nothing).
+/// Whether two extracted texts (one sentence a line) are one story's text, the second
+/// at most a small edit of the first. Both must have sentences (non-blank lines,
+/// compared trimmed; blank lines between paragraphs count for nothing), and either the
+/// same ones, or, when each has at least three:
+///
+/// - their sentence diff has a similarity ratio of at least [`SAME_STORY_RATIO`] (0 to
+///   1, as Python's `difflib`);
+/// - at most one sentence in [`MAX_CHANGED_PER`] (of the longer text, at least one) is
+///   changed: removed, added, or edited (a removed sentence and an added one that keep
+///   at least [`EDITED_SENTENCE_RATIO`] of their words count once);
+/// - never a sentence of its own on each side: a removed sentence that is no edit of an
+///   added one while an added one is no edit of a removed one. Two stories of one
+///   template, each with its own sentence among shared boilerplate, are two stories
+///   however much boilerplate they share; one story edited that way is missed, which is
+///   far better than a false merge.
 pub fn same_text(text_a: &str, text_b: &str) -> bool {
     // Sentences only: blank lines between paragraphs are no shared content.
     let sentences = |t: &str| -> Vec<String> {
@@ -219,7 +262,56 @@ pub fn same_text(text_a: &str, text_b: &str) -> bool {
     let diff = TextDiff::configure()
         .timeout(std::time::Duration::from_millis(500))
         .diff_slices(&a, &b);
-    diff.ratio() >= SAME_STORY_RATIO
+    if diff.ratio() < SAME_STORY_RATIO {
+        return false;
+    }
+    let (mut removed, mut added): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    for op in diff.ops() {
+        for change in diff.iter_changes(op) {
+            match change.tag() {
+                ChangeTag::Delete => removed.push(change.value()),
+                ChangeTag::Insert => added.push(change.value()),
+                ChangeTag::Equal => {}
+            }
+        }
+    }
+    let budget = (a.len().max(b.len()) / MAX_CHANGED_PER).max(1);
+    if removed.len().max(added.len()) > budget {
+        return false;
+    }
+    // Pair each removed sentence with the most alike added one it is an edit of.
+    let mut unpaired = vec![true; added.len()];
+    let mut own_removed = 0;
+    for r in &removed {
+        let best = added
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| unpaired[*j])
+            .map(|(j, x)| (j, word_ratio(r, x)))
+            .filter(|(_, ratio)| *ratio >= EDITED_SENTENCE_RATIO)
+            .max_by(|x, y| x.1.total_cmp(&y.1));
+        match best {
+            Some((j, _)) => unpaired[j] = false,
+            None => own_removed += 1,
+        }
+    }
+    let own_added = unpaired.iter().filter(|u| **u).count();
+    let edited = removed.len() - own_removed;
+    !(own_removed > 0 && own_added > 0) && edited + own_removed + own_added <= budget
+}
+
+/// The similarity ratio (0 to 1) of two sentences' words (split at whitespace, case
+/// folded).
+fn word_ratio(a: &str, b: &str) -> f32 {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        a.split_whitespace().collect(),
+        b.split_whitespace().collect(),
+    );
+    TextDiff::configure()
+        .timeout(std::time::Duration::from_millis(100))
+        .diff_slices(&a, &b)
+        .ratio()
 }
 
 /// Whether two extracted pages tell the same story: the same title ([`same_title`]: a
@@ -279,6 +371,41 @@ mod tests {
             Some("Daily report"),
             &j
         ));
+    }
+
+    #[test]
+    fn a_sentence_of_its_own_on_each_side_is_two_stories() {
+        // Seven boilerplate sentences and one of each story's own: ratio 0.875, yet two
+        // stories (the generic-headline template of tests/identity_false_merges.rs).
+        let boiler = "Send your tips to the newsroom.\nComments are moderated.\nRead more local stories.\nSubscribers read without limits.\nThe forecast is on the weather page.\nOur reporters cover the council.\nLocal news is updated daily.\n";
+        let a = format!("A water main burst on the high street.\n{boiler}");
+        let b = format!("The farmers market moves to the station.\n{boiler}");
+        assert!(!same_text(&a, &b));
+        assert!(!same_story(Some("Local news"), &a, Some("Local news"), &b));
+        // One sentence added (or removed) in eight is an edit of one story.
+        assert!(same_text(&a, &format!("{a}Repairs will take two days.\n")));
+        assert!(same_text(&a, boiler));
+    }
+
+    #[test]
+    fn at_most_one_sentence_in_ten_changes() {
+        let long: String = (1..=20)
+            .map(|i| format!("Paragraph number {i} of the long story is here.\n"))
+            .collect();
+        // Two edited sentences in twenty: one story.
+        let edited = long
+            .replace("number 3 of", "number 3 in")
+            .replace("number 9 of", "number 9 in");
+        assert!(same_text(&long, &edited));
+        // Three in twenty: too much for one edit.
+        let more = edited.replace("number 15 of", "number 15 in");
+        assert!(!same_text(&long, &more));
+        // A sentence of its own on each side, even in a long text: two stories.
+        let swapped = long.replace(
+            "Paragraph number 7 of the long story is here.",
+            "A storm closed the coastal road for a week.",
+        );
+        assert!(!same_text(&long, &swapped));
     }
 
     #[test]

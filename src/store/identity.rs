@@ -221,6 +221,17 @@ impl Store {
         Ok(histories_agree(&self.conn, a, b)?)
     }
 
+    /// Whether article `article_id` is known by the URL key `key` other than by declaring
+    /// it as its canonical URL: a fetch of it ended there, or it is the article's URL or
+    /// one of its feed entries' links (compared as [`keys::key`]). A canonical URL joins
+    /// two articles only when it names one of them this way ([`crate::identity`]).
+    ///
+    /// # Errors
+    /// On an SQLite error.
+    pub fn known_beyond_canonical(&self, article_id: i64, key: &str) -> Result<bool> {
+        Ok(known_beyond_canonical(&self.conn, article_id, key)?)
+    }
+
     /// Merges article `gone` into article `into` in one transaction (see [`merge_into`]).
     ///
     /// # Errors
@@ -442,6 +453,42 @@ pub(crate) fn histories_agree(conn: &Connection, a: i64, b: i64) -> rusqlite::Re
         }
     }
     Ok(false)
+}
+
+/// Whether article `article_id` is known by the URL key `key` otherwise than as the
+/// canonical URL its page declares: a fetch of it ended there (`final`), or it is the
+/// article's URL or the link of one of its feed entries (compared as [`keys::key`]).
+/// `article_urls` keeps one kind per URL and article (the strongest), so a link that is
+/// also the declared canonical URL is looked up in the article's own links.
+///
+/// A canonical URL joins two articles only when it names one of them this way (print
+/// page, AMP page or tracking variant -> the story): two articles that merely declare
+/// the same third URL are not joined by it (see [`crate::identity`]).
+///
+/// # Errors
+/// On an SQLite error.
+pub(crate) fn known_beyond_canonical(
+    conn: &Connection,
+    article_id: i64,
+    key: &str,
+) -> rusqlite::Result<bool> {
+    let fetched_there: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM article_urls
+               WHERE url = ?1 AND article_id = ?2 AND kind = 'final')",
+        )?
+        .query_row(params![key, article_id], |r| r.get(0))?;
+    if fetched_there {
+        return Ok(true);
+    }
+    let links: Vec<String> = conn
+        .prepare_cached(
+            "SELECT url FROM articles WHERE id = ?1
+             UNION SELECT link FROM entries WHERE article_id = ?1 AND link IS NOT NULL",
+        )?
+        .query_map([article_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(links.iter().any(|l| keys::key(l) == key))
 }
 
 /// A version's extracted text (empty when its blob does not read back).

@@ -14,7 +14,9 @@ use rusqlite_migration::HookResult;
 use url::Url;
 
 use super::fmt_time;
-use super::identity::{UrlKind, add_url, histories_agree, merge_into, url_owners};
+use super::identity::{
+    UrlKind, add_url, histories_agree, known_beyond_canonical, merge_into, url_owners,
+};
 use crate::identity::keys;
 
 /// One stored article, as the migration sees it.
@@ -144,7 +146,9 @@ fn note_canonicals(
 }
 
 /// The older article that article `id` is a duplicate of, if any: one known by one of
-/// its URLs, when a canonical URL joining them is stable on both sides, and their stored
+/// its URLs, when a canonical URL joining them is stable on both sides and names one of
+/// them (a link or a final URL of one: [`known_beyond_canonical`]; two articles that
+/// merely declare one third URL are not joined by it), and their stored
 /// histories tell the same story ([`histories_agree`]: the newest versions the same
 /// story, the later one begun as a copy of the other; an article without versions is
 /// joined by an equal URL only).
@@ -175,6 +179,14 @@ fn duplicate_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
             }
             let via_canonical = via_canonical_mine || owner.kind == UrlKind::Canonical;
             if via_canonical && (!(my_stable && owner.canonical_stable) || declared > 1) {
+                continue;
+            }
+            // A canonical URL joins the two only when it names one of them (its link or
+            // where a fetch of it ended), not when both merely declare it.
+            if via_canonical
+                && !known_beyond_canonical(conn, id, key)?
+                && !known_beyond_canonical(conn, owner.article_id, key)?
+            {
                 continue;
             }
             let agree = if has_versions(conn, id)? && has_versions(conn, owner.article_id)? {
