@@ -96,7 +96,11 @@ pub fn payload(store: &Store, change: &Change) -> Result<String, StoreError> {
 }
 
 fn wanted(n: &NotifierConfig, c: &Change) -> bool {
-    (n.feeds.is_empty() || c.feed_url.as_ref().is_some_and(|f| n.feeds.contains(f)))
+    // The change's feed URL is masked: compare it with the masked names of config.toml.
+    (n.feeds.is_empty()
+        || c.feed_url
+            .as_deref()
+            .is_some_and(|f| n.feeds.iter().any(|w| crate::redact::text(w) == f)))
         && (n.kinds.is_empty()
             || c.kinds
                 .iter()
