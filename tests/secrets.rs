@@ -131,6 +131,7 @@ fn feed_url_credentials_reach_no_listing_of_changes_or_articles() {
     let canaries = [
         "FEEDCANARY",
         "TOKENCANARY",
+        "SIGCANARY",
         "OLDTOKCANARY",
         "MOVEDTOKCANARY",
     ];
@@ -139,7 +140,10 @@ fn feed_url_credentials_reach_no_listing_of_changes_or_articles() {
         .unwrap()
         .replace("{{BASE}}", &server.base);
     let rss = |body: &str| Route::ok("application/rss+xml", body.to_string());
-    server.set("/feed.xml?token=TOKENCANARY&x=1", rss(&feed));
+    server.set(
+        "/feed.xml?token=TOKENCANARY&x=1&X-Amz-Signature=SIGCANARY",
+        rss(&feed),
+    );
     server.set("/moved.xml?token=MOVEDTOKCANARY", rss(&feed));
     let mut moved = Route::ok("text/plain", "");
     moved.status = 301;
@@ -148,7 +152,7 @@ fn feed_url_credentials_reach_no_listing_of_changes_or_articles() {
     let host = server.base.trim_start_matches("http://");
     let w = Workdir::new(&format!(
         "[lifecycle]\nmoved_after = 1\n\
-         [[feed]]\nurl = \"http://feeduser:FEEDCANARY@{host}/feed.xml?token=TOKENCANARY&x=1\"\n\
+         [[feed]]\nurl = \"http://feeduser:FEEDCANARY@{host}/feed.xml?token=TOKENCANARY&x=1&X-Amz-Signature=SIGCANARY\"\n\
          [[feed]]\nurl = \"{}\"\n",
         server.url("/old.xml?token=OLDTOKCANARY")
     ));
@@ -158,7 +162,7 @@ fn feed_url_credentials_reach_no_listing_of_changes_or_articles() {
         Route::html(fixture("seed-article/v2-edited.html")),
     );
     logs.push_str(&run(&w, &["poll", "--all"]));
-    let masked_feed = format!("http://***@{host}/feed.xml?token=***&x=1");
+    let masked_feed = format!("http://***@{host}/feed.xml?token=***&x=1&X-Amz-Signature=***");
     let moved_feed = format!("{}/moved.xml?token=***", server.base);
     let mut outputs = Vec::new();
     for args in [
