@@ -3,6 +3,9 @@
 //! A [`Change`] is one reported version of an article (not its first one) with the kinds
 //! of change and a one-line summary. `stet changes`, the Atom feed of changes and the
 //! notifications all use this one shape, so a change reads the same everywhere.
+//!
+//! Its URLs and summary are masked when it is built ([`crate::redact`]): credentials in a
+//! feed or article URL reach no output (text, JSON, Atom, notifications).
 
 use serde::Serialize;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
@@ -23,9 +26,9 @@ pub struct Change {
     pub at: String,
     /// The article (null for a feed event).
     pub article_id: Option<i64>,
-    /// The article's URL (null for a feed event).
+    /// The article's URL (null for a feed event), credentials masked.
     pub article_url: Option<String>,
-    /// The URL of the feed that first listed it.
+    /// The URL of the feed that first listed it, credentials masked.
     pub feed_url: Option<String>,
     /// The article's title in the new version.
     pub title: Option<String>,
@@ -130,6 +133,10 @@ pub fn urn(article_url: &str, fetched_at: &str, content_sha256: &str) -> String 
     format!("urn:stet:change:{}", &hex::encode(h)[..32])
 }
 
+fn masked(url: Option<&str>) -> Option<String> {
+    url.map(crate::redact::string)
+}
+
 /// Builds the [`Change`] of a stored row, reading the two texts for the summary.
 ///
 /// # Errors
@@ -146,8 +153,8 @@ pub fn from_row(store: &Store, row: &ChangeRow) -> Result<Change, StoreError> {
         urn: urn(&row.article_url, &v.fetched_at, &v.content_sha256),
         at: v.fetched_at.clone(),
         article_id: Some(v.article_id),
-        article_url: Some(row.article_url.clone()),
-        feed_url: row.feed_url.clone(),
+        article_url: Some(crate::redact::string(&row.article_url)),
+        feed_url: masked(row.feed_url.as_deref()),
         title: v.title.clone(),
         old_version: row.previous.as_ref().map(|p| p.id),
         new_version: Some(v.id),
@@ -184,13 +191,13 @@ pub fn from_event(row: &EventRow) -> Change {
         ),
         at: e.at.clone(),
         article_id: e.article_id,
-        article_url: row.article_url.clone(),
-        feed_url: row.feed_url.clone(),
+        article_url: masked(row.article_url.as_deref()),
+        feed_url: masked(row.feed_url.as_deref()),
         title: row.title.clone(),
         old_version: None,
         new_version: None,
         kinds: vec![e.kind.clone()],
-        summary,
+        summary: crate::redact::string(&summary),
     }
 }
 

@@ -495,9 +495,15 @@ fn poll(cfg: Config, all: bool) -> Result<i32> {
         eprintln!("article failed: {}", masked(e));
     }
     if report.articles_deferred > 0 {
+        let hosts: Vec<String> = report
+            .deferred_hosts
+            .iter()
+            .map(|(host, until)| format!("{host} until {}", crate::store::fmt_time(*until)))
+            .collect();
         eprintln!(
-            "{} article(s) deferred: their host is backing off after failures (see `stet feeds`); they are rescheduled",
-            report.articles_deferred
+            "{} article(s) deferred while their host backs off after failures: {}; they are rescheduled for then",
+            report.articles_deferred,
+            hosts.join(", ")
         );
     }
     for (old, new) in &report.feeds_moved {

@@ -74,6 +74,9 @@ pub struct PollReport {
     /// Articles not fetched because their host is backing off after failures (they are
     /// rescheduled for when the backoff ends).
     pub articles_deferred: usize,
+    /// The hosts (host key, [`http::host_key`]) of the deferred articles, each with the
+    /// end of its backoff (the latest seen).
+    pub deferred_hosts: std::collections::BTreeMap<String, DateTime<Utc>>,
     /// Article fetches or extractions that failed, as `url: cause`.
     pub article_errors: Vec<String>,
     /// True when the cycle stopped early on a shutdown request.
@@ -480,7 +483,15 @@ impl Poller {
             CheckOutcome::HttpStatus(s) => report
                 .article_errors
                 .push(format!("{}: http_status failed: HTTP {s}", article.url)),
-            CheckOutcome::Deferred(_) => report.articles_deferred += 1,
+            CheckOutcome::Deferred(until) => {
+                report.articles_deferred += 1;
+                let host = url::Url::parse(&article.url)
+                    .ok()
+                    .and_then(|u| http::host_key(&u))
+                    .unwrap_or_default();
+                let latest = report.deferred_hosts.entry(host).or_insert(until);
+                *latest = (*latest).max(until);
+            }
             CheckOutcome::Unchanged | CheckOutcome::NotModified => {}
         }
     }

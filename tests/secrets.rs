@@ -122,3 +122,108 @@ fn no_credential_reaches_logs_outbox_or_database() {
         }
     }
 }
+
+/// Credentials in feed URLs (user information and secret query parameters), in every
+/// listing of changes and articles: `stet articles` (text, JSON), `stet changes` (text,
+/// JSON, Atom) and `stet feeds`, a moved feed's new URL included.
+#[test]
+fn feed_url_credentials_reach_no_listing_of_changes_or_articles() {
+    let canaries = [
+        "FEEDCANARY",
+        "TOKENCANARY",
+        "SIGCANARY",
+        "OLDTOKCANARY",
+        "MOVEDTOKCANARY",
+    ];
+    let server = seed_server();
+    let feed = String::from_utf8(fixture("seed-article/feed.xml"))
+        .unwrap()
+        .replace("{{BASE}}", &server.base);
+    let rss = |body: &str| Route::ok("application/rss+xml", body.to_string());
+    server.set(
+        "/feed.xml?token=TOKENCANARY&x=1&X-Amz-Signature=SIGCANARY",
+        rss(&feed),
+    );
+    server.set("/moved.xml?token=MOVEDTOKCANARY", rss(&feed));
+    let mut moved = Route::ok("text/plain", "");
+    moved.status = 301;
+    moved.headers = vec![("Location".into(), "/moved.xml?token=MOVEDTOKCANARY".into())];
+    server.set("/old.xml?token=OLDTOKCANARY", moved);
+    let host = server.base.trim_start_matches("http://");
+    let w = Workdir::new(&format!(
+        "[lifecycle]\nmoved_after = 1\n\
+         [[feed]]\nurl = \"http://feeduser:FEEDCANARY@{host}/feed.xml?token=TOKENCANARY&x=1&X-Amz-Signature=SIGCANARY\"\n\
+         [[feed]]\nurl = \"{}\"\n",
+        server.url("/old.xml?token=OLDTOKCANARY")
+    ));
+    let mut logs = run(&w, &["poll"]);
+    server.set(
+        SEED_ARTICLE,
+        Route::html(fixture("seed-article/v2-edited.html")),
+    );
+    logs.push_str(&run(&w, &["poll", "--all"]));
+    let masked_feed = format!("http://***@{host}/feed.xml?token=***&x=1&X-Amz-Signature=***");
+    let moved_feed = format!("{}/moved.xml?token=***", server.base);
+    let mut outputs = Vec::new();
+    for args in [
+        &["articles", "--json"][..],
+        &["articles"],
+        &["changes"],
+        &["changes", "--json"],
+        &["changes", "--format", "atom"],
+        &["feeds"],
+        &["feeds", "--json"],
+    ] {
+        let out = run(&w, args);
+        for c in canaries {
+            assert!(!out.contains(c), "stet {args:?} holds {c}:\n{out}");
+        }
+        outputs.push(out);
+    }
+    for c in canaries {
+        assert!(!logs.contains(c), "the polls' logs hold {c}:\n{logs}");
+    }
+    // The listings still name the feeds, masked.
+    let articles: serde_json::Value = serde_json::from_str(&outputs[0]).unwrap();
+    let seed = articles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["url"].as_str().unwrap().ends_with(SEED_ARTICLE))
+        .unwrap();
+    assert_eq!(seed["feed_url"], masked_feed.as_str(), "{articles:#}");
+    assert_eq!(
+        seed["feeds"],
+        serde_json::json!([masked_feed, moved_feed]),
+        "{articles:#}"
+    );
+    // The moved feed's event: its URL line in the text, its link in the Atom feed.
+    assert!(
+        outputs[2].contains(&format!("\n    {moved_feed}\n")),
+        "{}",
+        outputs[2]
+    );
+    let changes: serde_json::Value = serde_json::from_str(&outputs[3]).unwrap();
+    let moved_event = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kinds"] == serde_json::json!(["feed_moved"]))
+        .unwrap();
+    assert_eq!(moved_event["feed_url"], moved_feed.as_str(), "{changes:#}");
+    let edit = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["new_version"].is_i64())
+        .unwrap();
+    assert_eq!(edit["feed_url"], masked_feed.as_str(), "{changes:#}");
+    assert!(
+        outputs[4].contains(&format!(
+            "<link href=\"{}\"",
+            moved_feed.replace('&', "&amp;")
+        )),
+        "{}",
+        outputs[4]
+    );
+}

@@ -23,9 +23,38 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-/// True when `ip` is a globally reachable unicast address.
+/// The address `ip` reaches, for classification: an IPv6 address that embeds an IPv4
+/// address is that IPv4 address. Those are the IPv4-mapped `::ffff:0:0/96` (RFC 4291
+/// §2.5.5.2), the deprecated IPv4-compatible `::/96` (§2.5.5.1; `::` and `::1` aside)
+/// and the NAT64 well-known prefix `64:ff9b::/96` (RFC 6052 §2.1), through which
+/// `64:ff9b::a9fe:a9fe` reaches 169.254.169.254. Any other address is itself.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    let IpAddr::V6(v6) = ip.to_canonical() else {
+        return ip.to_canonical();
+    };
+    let s = v6.segments();
+    let o = v6.octets();
+    let v4 = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+    let compatible = s[..6] == [0; 6] && u32::from(v4) > 1;
+    if nat64 || compatible {
+        IpAddr::V4(v4)
+    } else {
+        IpAddr::V6(v6)
+    }
+}
+
+/// True for the NAT64 local-use prefix `64:ff9b:1::/48` (RFC 8215), whose IPv4
+/// embedding depends on the network's own prefix length: which IPv4 address it reaches
+/// is not known here.
+fn is_local_nat64(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(v6) if v6.segments()[..3] == [0x64, 0xff9b, 1])
+}
+
+/// True when `ip` is a globally reachable unicast address (an address embedding an
+/// IPv4 one is judged by it, [`canonical`]).
 pub fn is_public(ip: IpAddr) -> bool {
-    match ip.to_canonical() {
+    match canonical(ip) {
         IpAddr::V4(v4) => is_public_v4(v4),
         IpAddr::V6(v6) => {
             let s = v6.segments();
@@ -36,7 +65,7 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
                 || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-                || (s[0] == 0x0064 && s[1] == 0xff9b) // NAT64 (may reach IPv4 private)
+                || (s[0] == 0x0064 && s[1] == 0xff9b) // other NAT64 prefixes (RFC 8215)
                 || s[0] == 0x0100 && s[1] == 0 && s[2] == 0 && s[3] == 0) // discard
         }
     }
@@ -66,11 +95,13 @@ const METADATA: [IpAddr; 2] = [
 ];
 
 /// True for link-local addresses (169.254.0.0/16, which holds the cloud metadata
-/// service 169.254.169.254, and fe80::/10) and the other known metadata addresses:
-/// never reached unless listed by network or address.
+/// service 169.254.169.254, and fe80::/10), the other known metadata addresses, these
+/// embedded in IPv6 ([`canonical`]), and the NAT64 local-use prefix `64:ff9b:1::/48`,
+/// which may embed any of them: never reached unless listed by network or address.
 pub fn is_link_local_or_metadata(ip: IpAddr) -> bool {
-    let ip = ip.to_canonical();
-    METADATA.contains(&ip)
+    let ip = canonical(ip);
+    is_local_nat64(ip)
+        || METADATA.contains(&ip)
         || match ip {
             IpAddr::V4(v4) => v4.is_link_local(),
             IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
@@ -98,7 +129,7 @@ impl Allowed {
             return Ok(Allowed::Net(net.trunc()));
         }
         if let Ok(ip) = t.parse::<IpAddr>() {
-            return Ok(Allowed::Net(IpNet::from(ip.to_canonical())));
+            return Ok(Allowed::Net(IpNet::from(canonical(ip))));
         }
         let host_like = !t.is_empty()
             && t.len() <= 253
@@ -137,16 +168,17 @@ pub enum PrivateAccess {
 impl PrivateAccess {
     /// True when an article link may connect to `ip`.
     pub fn permits_ip(&self, ip: IpAddr) -> bool {
-        let ip = ip.to_canonical();
-        if is_public(ip) {
+        let reached = canonical(ip);
+        if is_public(reached) {
             return true;
         }
         match self {
             PrivateAccess::FeedHostOnly => false,
-            PrivateAccess::AllButLinkLocal => !is_link_local_or_metadata(ip),
+            PrivateAccess::AllButLinkLocal => !is_link_local_or_metadata(reached),
+            // A listed IPv6 network (`64:ff9b::/96`) covers the addresses written in it.
             PrivateAccess::Listed(list) => list
                 .iter()
-                .any(|a| matches!(a, Allowed::Net(n) if n.contains(&ip))),
+                .any(|a| matches!(a, Allowed::Net(n) if n.contains(&reached) || n.contains(&ip))),
         }
     }
 
@@ -351,6 +383,48 @@ mod tests {
         assert!(!listed.permits_host("other.example"));
         let metadata = PrivateAccess::Listed(vec![Allowed::parse("169.254.169.254").unwrap()]);
         assert!(metadata.permits_ip(ip("169.254.169.254")));
+    }
+
+    #[test]
+    fn an_ipv6_address_embedding_an_ipv4_one_is_judged_by_it() {
+        for (v6, v4) in [
+            ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
+            ("64:ff9b::7f00:1", "127.0.0.1"),
+            ("64:ff9b::808:808", "8.8.8.8"),
+            ("::ffff:10.0.0.1", "10.0.0.1"),
+            ("::169.254.169.254", "169.254.169.254"),
+        ] {
+            assert_eq!(canonical(ip(v6)), ip(v4), "{v6}");
+        }
+        for a in ["::", "::1", "64:ff9b:1::a9fe:a9fe", "2606:4700::1111"] {
+            assert_eq!(canonical(ip(a)), ip(a), "{a}");
+        }
+        assert!(!is_public(ip("64:ff9b::7f00:1")));
+        assert!(is_public(ip("64:ff9b::808:808")));
+        assert!(!is_public(ip("64:ff9b:1::808:808")));
+        let all = PrivateAccess::AllButLinkLocal;
+        for a in [
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::6464:64c8",
+            "::169.254.169.254",
+            "64:ff9b:1::a9fe:a9fe",
+        ] {
+            assert!(!all.permits_ip(ip(a)), "{a}");
+        }
+        assert!(all.permits_ip(ip("64:ff9b::a00:1")));
+        let listed = PrivateAccess::Listed(
+            ["169.254.169.254", "64:ff9b:1::/48"]
+                .iter()
+                .map(|s| Allowed::parse(s).unwrap())
+                .collect(),
+        );
+        assert!(listed.permits_ip(ip("64:ff9b::a9fe:a9fe")));
+        assert!(listed.permits_ip(ip("64:ff9b:1::a9fe:a9fe")));
+        assert!(!listed.permits_ip(ip("64:ff9b::a00:1")));
+        assert_eq!(
+            Allowed::parse("64:ff9b::a9fe:a9fe"),
+            Allowed::parse("169.254.169.254")
+        );
     }
 
     #[test]

@@ -96,7 +96,11 @@ pub fn payload(store: &Store, change: &Change) -> Result<String, StoreError> {
 }
 
 fn wanted(n: &NotifierConfig, c: &Change) -> bool {
-    (n.feeds.is_empty() || c.feed_url.as_ref().is_some_and(|f| n.feeds.contains(f)))
+    // The change's feed URL is masked: compare it with the masked names of config.toml.
+    (n.feeds.is_empty()
+        || c.feed_url
+            .as_deref()
+            .is_some_and(|f| n.feeds.iter().any(|w| crate::redact::text(w) == f)))
         && (n.kinds.is_empty()
             || c.kinds
                 .iter()
@@ -225,6 +229,7 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::NotifierKind;
     use std::time::Duration;
 
     #[test]
@@ -234,5 +239,34 @@ mod tests {
         assert_eq!(b(40), 6 * 3600);
         let jittered = backoff(Duration::from_secs(100), 1, 12345).num_milliseconds();
         assert!((100_000..=110_000).contains(&jittered), "{jittered}");
+    }
+
+    #[test]
+    fn a_notifier_for_a_feed_with_credentials_gets_its_masked_changes() {
+        let n = NotifierConfig {
+            name: "n".into(),
+            kind: NotifierKind::Command {
+                argv: vec!["true".into()],
+            },
+            feeds: vec!["http://u:pw@h.example/f.xml?token=t".into()],
+            kinds: vec![],
+            retry_after: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+        };
+        let change = |feed: &str| Change {
+            id: "version:2".into(),
+            urn: "urn:x".into(),
+            at: "2024-05-01T00:00:00Z".into(),
+            article_id: Some(1),
+            article_url: Some("http://h.example/a".into()),
+            feed_url: Some(feed.into()),
+            title: None,
+            old_version: Some(1),
+            new_version: Some(2),
+            kinds: vec!["body".into()],
+            summary: String::new(),
+        };
+        assert!(wanted(&n, &change("http://***@h.example/f.xml?token=***")));
+        assert!(!wanted(&n, &change("http://***@h.example/other.xml")));
     }
 }

@@ -354,7 +354,8 @@ pub struct EntryMeta {
 pub struct ArticleSummary {
     /// Row id.
     pub id: i64,
-    /// Page URL.
+    /// Page URL. Here and in `feed_url` and `feeds`, credentials are masked
+    /// ([`crate::redact`]): the summary is for showing.
     pub url: String,
     /// Title of the newest version (or of the feed entry).
     pub title: Option<String>,
@@ -1354,7 +1355,7 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// One row per article, newest first seen last.
+    /// One row per article, newest first seen last, its URLs masked ([`ArticleSummary`]).
     ///
     /// # Errors
     /// On an SQLite error.
@@ -1373,12 +1374,14 @@ impl Store {
         let rows = stmt.query_map([], |r| {
             Ok(ArticleSummary {
                 id: r.get("id")?,
-                url: r.get("url")?,
+                url: crate::redact::string(&r.get::<_, String>("url")?),
                 title: r.get("title")?,
-                feed_url: r.get("feed_url")?,
+                feed_url: r
+                    .get::<_, Option<String>>("feed_url")?
+                    .map(|f| crate::redact::string(&f)),
                 feeds: r
                     .get::<_, Option<String>>("feeds")?
-                    .map(|f| f.lines().map(str::to_string).collect())
+                    .map(|f| f.lines().map(crate::redact::string).collect())
                     .unwrap_or_default(),
                 versions: r.get::<_, i64>("n")? as u64,
                 first_seen: r.get("first_seen")?,
