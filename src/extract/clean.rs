@@ -437,6 +437,12 @@ pub fn before_scoring(doc: &Document, rules: &Rules) {
         }
     }
     apply_name_rules(doc, rules, total, true);
+    if rules.on("consent") {
+        super::units::remove_consent_blocks(doc);
+    }
+    if rules.on("furniture") {
+        super::units::remove_link_cards(doc);
+    }
     // Furniture goes before Readability scores the page, so that counters, credits and
     // prompts changing at every fetch cannot change which blocks it keeps; the byline
     // stays for Readability to read.
@@ -748,7 +754,11 @@ pub fn after_scoring(doc: &Document, rules: &Rules, site: &[String]) {
             }
         }
     }
+    if rules.on("consent") {
+        super::units::remove_consent_blocks(doc);
+    }
     if rules.on("furniture") {
+        super::units::remove_link_cards(doc);
         super::furniture::remove_blocks(doc, |_| false, false);
     }
     let all_chars = visible_chars(&doc.root().text());
