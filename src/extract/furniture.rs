@@ -198,6 +198,9 @@ pub fn is_furniture(text: &str) -> bool {
     if only_numbers(t) {
         return false;
     }
+    if is_sponsored_unit(t) {
+        return true;
+    }
     if !may_be_furniture(t) {
         return false;
     }
@@ -227,6 +230,37 @@ pub fn is_furniture(text: &str) -> bool {
         phrases += 1;
         rest = &rest[end..];
     }
+}
+
+/// A headline (any words) ending in a sponsor's line after a dash or a dot.
+static SPONSOR_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[^\n]{1,160}?\s*[—–|·:\-]\s*(?:(?:presented|sponsored|brought\s+to\s+you|paid\s+for|powered|supported)\s+by|in\s+(?:partnership|association|collaboration)\s+with|en\s+partenariat\s+avec|präsentiert\s+von|patrocinado\s+por)\s+[^\n,;.]{1,60}\.?$",
+    )
+    .expect("regex")
+});
+
+/// Whether `text` is a sponsored unit: a headline and its sponsor (`Storm hits coast —
+/// presented by Acme Bank`, `… | in partnership with Acme`). A cheap word test first.
+fn is_sponsored_unit(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    [
+        "presented by",
+        "sponsored by",
+        "brought to you by",
+        "paid for by",
+        "powered by",
+        "supported by",
+        "partnership with",
+        "association with",
+        "collaboration with",
+        "partenariat avec",
+        "präsentiert von",
+        "patrocinado por",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        && SPONSOR_TAIL.is_match(text)
 }
 
 /// Words that may start a furniture text (the regexes run only on texts that start with
@@ -945,6 +979,8 @@ mod tests {
             "Presented by Acme Bank",
             "In partnership with Acme Bank",
             "Promoted",
+            "Storm hits coast — in partnership with Acme Bank",
+            "Storm hits coast | Sponsored by Acme Bank",
             "Newsletter: Get the best of the Coastal Times in your inbox — 88,776 readers already have",
             "Join 88,776 subscribers who get our briefing every morning",
             "Get the best of the Coastal Times in your inbox",
@@ -980,6 +1016,8 @@ mod tests {
             "This is the last time the council will meet.",
             "Free school meals will be extended to all pupils.",
             "Already the council has spent 3 million.",
+            "The concert — presented by the city orchestra, with guests — sold out.",
+            "The fund said: supported by donors, the school reopened.",
         ] {
             assert!(!is_furniture(t), "{t}");
         }
