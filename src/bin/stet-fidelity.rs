@@ -133,6 +133,16 @@ impl Site {
                         format!("{}/consent?continue=%2Fa%2F{i}", self.host(2)),
                     );
                 }
+                if i % 32 == 11 {
+                    return Reply::new(
+                        "200 OK",
+                        HTML,
+                        fidelity::generate::refresh_page(&format!(
+                            "{}/consent?continue=%2Fa%2F{i}",
+                            self.host(2)
+                        )),
+                    );
+                }
                 let mut rng = fastrand::Rng::new();
                 return Reply::new(
                     "200 OK",

@@ -51,14 +51,16 @@ static PHRASES: LazyLock<(Regex, Vec<Regex>)> = LazyLock::new(|| {
         format!(r"{noun}\s*[:(]?\s*{cnt}\)?"),
         // Live readers ("1,204 people are reading this story right now").
         format!(
-            r"{cnt}\s*(?:people|persons|readers|users|visitors|others)\s+(?:are\s+)?(?:reading|viewing|watching|looking\s+at)(?:\s+(?:this|the)\s+(?:story|article|page|post))?(?:\s+(?:right\s+)?now)?"
+            r"(?:right\s+now[,:]?\s+)?{cnt}\s*(?:people|persons|readers|users|visitors|others)\s+(?:are\s+)?(?:reading|viewing|watching|looking\s+at)(?:\s+(?:this|the)\s+(?:story|article|page|post))?(?:\s+(?:right\s+)?now)?"
         ),
         // Audio players ("Listen to this article 5:18", "Listen · 4 min").
-        r"(?:listen(?:\s+(?:to\s+)?(?:this|the)\s+(?:article|story|episode))?|listen\s+now|audio(?:\s+(?:version|article))?|play(?:\s+(?:audio|article|now))?|(?:écouter|ecouter)(?:\s+(?:cet|l')\s*article)?|(?:artikel\s+)?(?:anhören|vorlesen)|escuchar(?:\s+(?:este|el|la|esta)\s+(?:artículo|noticia|nota))?)\b".to_string(),
+        format!(
+            r"(?:listen(?:\s+(?:to\s+)?(?:this|the)\s+(?:article|story|episode))?|listen\s+now|audio(?:\s+(?:version|article))?|play(?:\s+(?:audio|article|now))?|(?:écouter|ecouter)(?:\s+(?:cet|l')\s*article)?|(?:artikel\s+)?(?:anhören|vorlesen)|escuchar(?:\s+(?:este|el|la|esta)\s+(?:artículo|noticia|nota))?)\b(?:\s*[·|:–—\-(]?\s*{cnt}\s*{minutes}\)?)?"
+        ),
         format!(r"{cnt}\s*{minutes}\s+(?:listen|audio)\b"),
         // Newsletter prompts with counts ("Newsletter: Get the best of ... — 88,776 readers
         // already have").
-        r"newsletters?\s*[:·|–—]\s*[^\n]{0,200}$".to_string(),
+        r"newsletters?\b(?:\s*[:·|–—]\s*[^\n]{0,200}$)?".to_string(),
         format!(
             r"{cnt}\s*(?:other\s+)?(?:readers|subscribers|people|others)\s+(?:already\s+)?(?:have|did|subscribed|signed\s+up|get\s+it|receive\s+it)"
         ),
@@ -106,7 +108,7 @@ static PHRASES: LazyLock<(Regex, Vec<Regex>)> = LazyLock::new(|| {
             r"(?:(?:posted|written|words|reporting|story|text|photos?|video|interview)\s+by|by|par|von|por|di|door|av)\s*:?\s+{name}(?:\s*(?:,|and|&|und|et|y|e)\s*{name})*(?:\s*,\s*(?-i:\p{{Lu}}[\p{{L}}.]*(?:\s+\p{{Lu}}[\p{{L}}.]*){{0,3}}))?"
         ),
         // Ad labels and sponsored lines.
-        r"(?:sponsored|promoted|advertisement|advertorial|anzeige|werbung|publicité|publicidad|(?:paid|partner|sponsored|promoted|branded)\s+(?:content|post|story|partnership|promotion))\s*[:·|–—]\s*[^\n]{0,160}$".to_string(),
+        r"(?:sponsored|promoted|advertisement|advertorial|anzeige|werbung|publicité|publicidad|(?:paid|partner|sponsored|promoted|branded)\s+(?:content|post|story|partnership|promotion))\s*[:·|–—]\s*[^\n]{0,160}$|(?:paid|partner|sponsored|promoted|branded)\s+(?:content|post|story|partnership|promotion)\s+[^\n.!?]{0,160}$".to_string(),
         r"(?:sponsored|presented|brought\s+to\s+you|paid\s+for|powered)\s+by\s+[^\n]{1,60}$|in\s+(?:partnership|association|collaboration)\s+with\s+[^\n,;]{1,60}$".to_string(),
         r"(?:advertisements?|advertising|advert|ads?|sponsored(?:\s+(?:content|post|story|stories|links?))?|paid\s+(?:content|post|partnership|promotion)|promoted(?:\s+(?:content|stories|links?))?|partner\s+content|anzeige|werbung|publicité|publicidad|pubblicità|(?:story|article)\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|continue\s+reading\s+(?:the\s+main\s+story\s+)?below|skip\s+(?:the\s+)?ad(?:vert(?:isement)?)?|remove\s+ads|ad\s+feedback)\b".to_string(),
         // Image credits.
@@ -191,7 +193,7 @@ pub fn is_furniture(text: &str) -> bool {
     if t.chars().any(is_icon_glyph) {
         // Counts beside icons ("👁 39,503 💬 12"): the glyphs stand for the nouns.
         let bare: String = t.chars().filter(|&c| !is_icon_glyph(c)).collect();
-        if only_numbers(&bare) {
+        if only_counts(&bare) {
             return true;
         }
     }
@@ -267,6 +269,7 @@ fn is_sponsored_unit(text: &str) -> bool {
 /// a number, a hex token, `©`, `@` or one of these words, or hold a `/`).
 const STARTERS: &[&str] = &[
     "listen",
+    "right",
     "audio",
     "play",
     "écouter",
@@ -603,6 +606,19 @@ fn is_icon_glyph(c: char) -> bool {
         && !"–—‘’“”„«»‹›…·•€£¥¢%°§¶†‡‰′″\u{a0}\u{202f}\u{200b}¡¿©®™×÷±".contains(c)
 }
 
+/// Whether a text is only counts as pages print them ("1,204", "1.2K", "3M+") and
+/// separators.
+fn only_counts(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || "·|/•".contains(c))
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            let w = w.trim_end_matches('+');
+            let w = w.strip_suffix(['k', 'K', 'm', 'M']).unwrap_or(w);
+            w.starts_with(|c: char| c.is_ascii_digit()) && only_numbers(w)
+        })
+        && text.chars().any(|c| c.is_ascii_digit())
+}
+
 /// Whether a whole text is only numbers (a block holding "42" is a figure of an article,
 /// a list number, not furniture).
 fn only_numbers(text: &str) -> bool {
@@ -804,7 +820,7 @@ pub fn remove_blocks(doc: &Document, keep: impl Fn(&NodeRef) -> bool, whole_page
 /// names an icon).
 fn is_icon_counter(node: &NodeRef, text: &str) -> bool {
     let t = text.trim();
-    if t.is_empty() || !only_numbers(t) || !t.chars().any(|c| c.is_ascii_digit()) {
+    if !only_counts(t) {
         return false;
     }
     node.descendants_it().any(|d| {
@@ -823,8 +839,8 @@ fn is_icon_counter(node: &NodeRef, text: &str) -> bool {
                     let c = c.to_ascii_lowercase();
                     c.contains("icon")
                         || c.contains("glyph")
-                        || c.split_whitespace()
-                            .any(|w| w == "fa" || w.starts_with("fa-"))
+                        || c.split(|ch: char| ch.is_whitespace() || ch == '-' || ch == '_')
+                            .any(|w| matches!(w, "fa" | "fas" | "far" | "ico" | "emoji" | "svg"))
                 }))
     })
 }
@@ -979,6 +995,10 @@ mod tests {
             "Presented by Acme Bank",
             "In partnership with Acme Bank",
             "Promoted",
+            "Sponsored content Storm hits coast by Acme Bank",
+            "Right now 1,204 people are viewing this page",
+            "Écouter cet article · 4 min",
+            "❤ 1.2K · 🔁 3,400",
             "Storm hits coast — in partnership with Acme Bank",
             "Storm hits coast | Sponsored by Acme Bank",
             "Newsletter: Get the best of the Coastal Times in your inbox — 88,776 readers already have",
@@ -1016,6 +1036,7 @@ mod tests {
             "This is the last time the council will meet.",
             "Free school meals will be extended to all pupils.",
             "Already the council has spent 3 million.",
+            "Sponsored content is growing fast at newspapers, the report said.",
             "The concert — presented by the city orchestra, with guests — sold out.",
             "The fund said: supported by donors, the school reopened.",
         ] {

@@ -217,8 +217,40 @@ pub fn remove_link_cards(doc: &Document) {
             .children_it(false)
             .any(|c| c.is_text() && !c.text().trim().is_empty());
         if fits && !bare && cards >= 2 {
-            block.remove_from_parent();
+            remove_with_title(block);
         }
+    }
+}
+
+/// Whether `node` is a short title: a heading or block of at most 6 words and no link.
+fn is_short_title(node: &NodeRef) -> bool {
+    let w = words(node);
+    w > 0 && w <= 6 && !node.descendants_it().any(|d| d.has_name("a"))
+}
+
+/// Removes `block` with the title that heads it (a short heading right before it), and
+/// the containers it leaves holding only such a title.
+fn remove_with_title(block: NodeRef) {
+    if let Some(prev) = block.prev_element_sibling()
+        && prev
+            .node_name()
+            .is_some_and(|n| matches!(&*n, "h2" | "h3" | "h4" | "h5" | "h6"))
+        && is_short_title(&prev)
+    {
+        prev.remove_from_parent();
+    }
+    let mut up = block.parent();
+    block.remove_from_parent();
+    while let Some(p) = up {
+        if !p.is_element() || is_root(&p) || p.has_name("article") {
+            break;
+        }
+        let left = words(&p);
+        if left > 6 || (left > 0 && !is_short_title(&p)) {
+            break;
+        }
+        up = p.parent();
+        p.remove_from_parent();
     }
 }
 

@@ -12,6 +12,7 @@
 //! tuning part, `8`-`f` the held-out part, which also gets the held-out markup variants.
 
 pub mod generate;
+pub mod leaks;
 
 use std::io::Read;
 use std::path::Path;
