@@ -55,7 +55,7 @@ static PHRASES: LazyLock<(Regex, Vec<Regex>)> = LazyLock::new(|| {
         ),
         // Audio players ("Listen to this article 5:18", "Listen · 4 min").
         format!(
-            r"(?:listen(?:\s+(?:to\s+)?(?:this|the)\s+(?:article|story|episode))?|listen\s+now|audio(?:\s+(?:version|article))?|play(?:\s+(?:audio|article|now))?|(?:écouter|ecouter)(?:\s+(?:cet|l')\s*article)?|(?:artikel\s+)?(?:anhören|vorlesen)|escuchar(?:\s+(?:este|el|la|esta)\s+(?:artículo|noticia|nota))?)\b(?:\s*[·|:–—\-(]?\s*{cnt}\s*{minutes}\)?)?"
+            r"(?:listen(?:\s+(?:to\s+)?(?:this|the)\s+(?:article|story|episode))?|listen\s+now|audio(?:\s+(?:version|article))?|play\s+(?:audio|article)|(?:écouter|ecouter)(?:\s+(?:cet|l')\s*article)?|(?:artikel\s+)?(?:anhören|vorlesen)|escuchar(?:\s+(?:este|el|la|esta)\s+(?:artículo|noticia|nota))?)\b(?:\s*[·|:–—\-(]?\s*{cnt}\s*{minutes}\)?)?"
         ),
         format!(r"{cnt}\s*{minutes}\s+(?:listen|audio)\b"),
         // Newsletter prompts with counts ("Newsletter: Get the best of ... — 88,776 readers
@@ -109,7 +109,7 @@ static PHRASES: LazyLock<(Regex, Vec<Regex>)> = LazyLock::new(|| {
         ),
         // Ad labels and sponsored lines.
         r"(?:sponsored|promoted|advertisement|advertorial|anzeige|werbung|publicité|publicidad|(?:paid|partner|sponsored|promoted|branded)\s+(?:content|post|story|partnership|promotion))\s*[:·|–—]\s*[^\n]{0,160}$|(?:paid|partner|sponsored|promoted|branded)\s+(?:content|post|story|partnership|promotion)\s+[^\n.!?]{0,160}$".to_string(),
-        r"(?:sponsored|presented|brought\s+to\s+you|paid\s+for|powered)\s+by\s+[^\n]{1,60}$|in\s+(?:partnership|association|collaboration)\s+with\s+[^\n,;]{1,60}$".to_string(),
+        r"(?:sponsored|presented|brought\s+to\s+you|paid\s+for)\s+by\s+[^\n]{1,60}$|in\s+(?:partnership|association|collaboration)\s+with\s+[^\n,;]{1,60}$".to_string(),
         r"(?:advertisements?|advertising|advert|ads?|sponsored(?:\s+(?:content|post|story|stories|links?))?|paid\s+(?:content|post|partnership|promotion)|promoted(?:\s+(?:content|stories|links?))?|partner\s+content|anzeige|werbung|publicité|publicidad|pubblicità|(?:story|article)\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|continue\s+reading\s+(?:the\s+main\s+story\s+)?below|skip\s+(?:the\s+)?ad(?:vert(?:isement)?)?|remove\s+ads|ad\s+feedback)\b".to_string(),
         // Image credits.
         format!(
@@ -237,7 +237,7 @@ pub fn is_furniture(text: &str) -> bool {
 /// A headline (any words) ending in a sponsor's line after a dash or a dot.
 static SPONSOR_TAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^[^\n]{1,160}?\s*[—–|·:\-]\s*(?:(?:presented|sponsored|brought\s+to\s+you|paid\s+for|powered|supported)\s+by|in\s+(?:partnership|association|collaboration)\s+with|en\s+partenariat\s+avec|präsentiert\s+von|patrocinado\s+por)\s+[^\n,;.]{1,60}\.?$",
+        r"(?i)^[^\n]{1,160}?\s*[—–|·:\-]\s*(?:(?:presented|sponsored|brought\s+to\s+you|paid\s+for)\s+by|in\s+(?:partnership|association|collaboration)\s+with|en\s+partenariat\s+avec|präsentiert\s+von|patrocinado\s+por)\s+[^\n,;.!?—–]{1,40}$",
     )
     .expect("regex")
 });
@@ -251,8 +251,6 @@ fn is_sponsored_unit(text: &str) -> bool {
         "sponsored by",
         "brought to you by",
         "paid for by",
-        "powered by",
-        "supported by",
         "partnership with",
         "association with",
         "collaboration with",
@@ -295,7 +293,6 @@ const STARTERS: &[&str] = &[
     "sign",
     "log",
     "register",
-    "powered",
     "c",
     "by",
     "posted",
@@ -607,14 +604,15 @@ fn is_icon_glyph(c: char) -> bool {
 }
 
 /// Whether a text is only counts as pages print them ("1,204", "1.2K", "3M+") and
-/// separators.
+/// separators (a duration or a time such as "8:09" is no count).
 fn only_counts(text: &str) -> bool {
     text.split(|c: char| c.is_whitespace() || "·|/•".contains(c))
         .filter(|w| !w.is_empty())
         .all(|w| {
             let w = w.trim_end_matches('+');
             let w = w.strip_suffix(['k', 'K', 'm', 'M']).unwrap_or(w);
-            w.starts_with(|c: char| c.is_ascii_digit()) && only_numbers(w)
+            w.starts_with(|c: char| c.is_ascii_digit())
+                && w.chars().all(|c| c.is_ascii_digit() || ".,'".contains(c))
         })
         && text.chars().any(|c| c.is_ascii_digit())
 }
@@ -1039,6 +1037,8 @@ mod tests {
             "Sponsored content is growing fast at newspapers, the report said.",
             "The concert — presented by the city orchestra, with guests — sold out.",
             "The fund said: supported by donors, the school reopened.",
+            "This was choice—powered by digital advertising—and premised on user experience.",
+            "Play",
         ] {
             assert!(!is_furniture(t), "{t}");
         }

@@ -31,11 +31,17 @@ static CONSENT_SIGNALS: LazyLock<RegexSet> = LazyLock::new(|| {
 /// A consent dialog is at most this long (characters of text).
 const CONSENT_MAX_CHARS: usize = 2500;
 
-/// Whether a text carries the wordings of a consent dialog: three kinds, or two with a
-/// button (`has_button`).
+/// What an element may add around a consent unit without consent wording of its own (a
+/// title, buttons), in characters.
+const CONSENT_EXTRA_CHARS: usize = 80;
+
+/// Whether a text carries the wordings of a consent dialog: three kinds, one of them the
+/// site speaking of your privacy or of its partners (an article about cookie law speaks
+/// of neither), or a button (`has_button`) and two kinds.
 fn is_consent_text(text: &str, has_button: bool) -> bool {
-    let kinds = CONSENT_SIGNALS.matches(text).iter().count();
-    kinds >= 3 || (kinds >= 2 && has_button)
+    let kinds = CONSENT_SIGNALS.matches(text);
+    let n = kinds.iter().count();
+    (n >= 3 && (kinds.matched(0) || kinds.matched(1))) || (n >= 2 && has_button)
 }
 
 /// Cheap first look at a text node: a word every consent dialog has.
@@ -67,9 +73,9 @@ fn is_root(node: &NodeRef) -> bool {
 /// Rule `consent`, by wording: removes each consent dialog found by its text whatever
 /// its markup, id or class (`We care about your privacy … We and our 842 partners store
 /// and access information on your device … [Accept all] [Manage preferences]`). From a
-/// text node holding a consent word, the unit is the outermost ancestor that adds little
-/// text of its own (at most as much again as the unit below it, and at most
-/// [`CONSENT_MAX_CHARS`]), never `body`, `main` or `article`; it goes when its text
+/// text node holding a consent word, the unit is the outermost ancestor that adds only
+/// consent wording (two kinds, at most as long again as the unit) or little text ([`CONSENT_EXTRA_CHARS`]) around the unit below it,
+/// at most [`CONSENT_MAX_CHARS`] in all, never `body`, `main` or `article`; it goes when its text
 /// carries three kinds of consent wording, or two and a button.
 pub fn remove_consent_blocks(doc: &Document) {
     let starts: Vec<NodeRef> = doc
@@ -108,8 +114,25 @@ pub fn remove_consent_blocks(doc: &Document) {
                 break;
             }
             let p = chars(&parent);
-            if p > CONSENT_MAX_CHARS || p > 2 * size + 40 {
+            if p > CONSENT_MAX_CHARS {
                 break;
+            }
+            // What the parent adds beside the unit: a title and buttons, or more consent
+            // wording (two kinds, and not much longer than the unit); anything else (a
+            // caption, a counter, the article) stays.
+            if p > size + CONSENT_EXTRA_CHARS {
+                let extra: String = parent
+                    .children_it(false)
+                    .filter(|c| c.id != unit.id)
+                    .map(|c| c.text().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let extra_chars = extra.chars().filter(|c| !c.is_whitespace()).count();
+                if extra_chars > size + CONSENT_EXTRA_CHARS
+                    || CONSENT_SIGNALS.matches(&extra).iter().count() < 2
+                {
+                    break;
+                }
             }
             unit = parent;
             size = p;
@@ -125,6 +148,10 @@ pub fn remove_consent_blocks(doc: &Document) {
 
 /// A teaser beside a headline link is at most this many words.
 const TEASER_WORDS: usize = 60;
+
+/// Blocks of link cards go only when together they hold at most this many tenths of the
+/// text of the page (or of the article).
+const CARDS_MAX_TENTHS: usize = 3;
 
 /// Whether `node` is a heading that is wholly one link (`<h4><a href="/a">Storm hits
 /// coast</a></h4>`).
@@ -164,8 +191,11 @@ fn is_card(node: &NodeRef) -> bool {
 /// per story, each card in its own element or all side by side). The block is the
 /// parent of the cards; every element in it must be a card, a teaser right after a
 /// link heading, or a short title (at most 6 words, no link), so that an article whose
-/// sections open with linked headings keeps them.
+/// sections open with linked headings keeps them; and it must hold at most
+/// [`CARDS_MAX_TENTHS`] tenths of the text (on a section front the cards are the page).
 pub fn remove_link_cards(doc: &Document) {
+    let total = chars(&doc.root());
+    let mut blocks: Vec<NodeRef> = Vec::new();
     let headings: Vec<NodeRef> = doc
         .select_matcher(matcher!("h2, h3, h4, h5, h6"))
         .nodes()
@@ -182,14 +212,16 @@ pub fn remove_link_cards(doc: &Document) {
         }
         // The card is the heading's parent when that holds this heading alone, else the
         // heading itself (cards side by side).
+        // (An `<article>` may be a card: news pages mark teasers up so.)
+        let page_root = |n: &NodeRef| is_root(n) && !n.has_name("article");
         let card = match h.parent() {
-            Some(p) if p.is_element() && !is_root(&p) && is_card(&p) => p,
+            Some(p) if p.is_element() && !page_root(&p) && is_card(&p) => p,
             _ => h,
         };
         let Some(block) = card.parent() else {
             continue;
         };
-        if !block.is_element() || is_root(&block) {
+        if !block.is_element() || page_root(&block) {
             continue;
         }
         let children: Vec<NodeRef> = block.element_children();
@@ -216,9 +248,24 @@ pub fn remove_link_cards(doc: &Document) {
         let bare = block
             .children_it(false)
             .any(|c| c.is_text() && !c.text().trim().is_empty());
-        if fits && !bare && cards >= 2 {
-            remove_with_title(block);
+        if fits && !bare && cards >= 2 && !blocks.iter().any(|b: &NodeRef| b.id == block.id) {
+            blocks.push(block);
         }
+    }
+    // On a page made of such cards (a section front), they are the page.
+    let in_cards: usize = blocks.iter().map(chars).sum();
+    if in_cards * 10 > total * CARDS_MAX_TENTHS {
+        return;
+    }
+    for block in blocks {
+        if block
+            .ancestors_it(None)
+            .last()
+            .is_some_and(|top| top.is_element())
+        {
+            continue;
+        }
+        remove_with_title(block);
     }
 }
 
@@ -270,6 +317,10 @@ mod tests {
         ));
         assert!(!is_consent_text(
             "Regulators said sites must make it as easy to reject cookies as to accept them.",
+            false
+        ));
+        assert!(!is_consent_text(
+            "Regulators said websites must obtain consent before placing cookies for personalised ads.",
             false
         ));
     }
