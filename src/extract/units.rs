@@ -149,9 +149,13 @@ pub fn remove_consent_blocks(doc: &Document) {
 /// A teaser beside a headline link is at most this many words.
 const TEASER_WORDS: usize = 60;
 
-/// Blocks of link cards go only when together they hold at most this many tenths of the
-/// text of the page (or of the article).
-const CARDS_MAX_TENTHS: usize = 3;
+/// A page with this many link cards in such blocks is a section front (a list of
+/// stories), whose cards are the page: they all stay.
+const FRONT_CARDS: usize = 10;
+
+/// A page (or an article) whose cards hold more than this many tenths of its text is a
+/// section front too.
+const FRONT_TENTHS: usize = 4;
 
 /// Whether `node` is a heading that is wholly one link (`<h4><a href="/a">Storm hits
 /// coast</a></h4>`).
@@ -191,11 +195,11 @@ fn is_card(node: &NodeRef) -> bool {
 /// per story, each card in its own element or all side by side). The block is the
 /// parent of the cards; every element in it must be a card, a teaser right after a
 /// link heading, or a short title (at most 6 words, no link), so that an article whose
-/// sections open with linked headings keeps them; and it must hold at most
-/// [`CARDS_MAX_TENTHS`] tenths of the text (on a section front the cards are the page).
+/// sections open with linked headings keeps them. On a page (or an article) with
+/// [`FRONT_CARDS`] cards or more, or whose cards hold more than [`FRONT_TENTHS`] tenths
+/// of its text (a section front), the cards are the page and stay.
 pub fn remove_link_cards(doc: &Document) {
-    let total = chars(&doc.root());
-    let mut blocks: Vec<NodeRef> = Vec::new();
+    let mut blocks: Vec<(NodeRef, usize)> = Vec::new();
     let headings: Vec<NodeRef> = doc
         .select_matcher(matcher!("h2, h3, h4, h5, h6"))
         .nodes()
@@ -248,15 +252,17 @@ pub fn remove_link_cards(doc: &Document) {
         let bare = block
             .children_it(false)
             .any(|c| c.is_text() && !c.text().trim().is_empty());
-        if fits && !bare && cards >= 2 && !blocks.iter().any(|b: &NodeRef| b.id == block.id) {
-            blocks.push(block);
+        if fits && !bare && cards >= 2 && !blocks.iter().any(|(b, _)| b.id == block.id) {
+            blocks.push((block, cards));
         }
     }
     // On a page made of such cards (a section front), they are the page.
-    let in_cards: usize = blocks.iter().map(chars).sum();
-    if in_cards * 10 > total * CARDS_MAX_TENTHS {
+    let all_cards: usize = blocks.iter().map(|(_, n)| n).sum();
+    let in_cards: usize = blocks.iter().map(|(b, _)| chars(b)).sum();
+    if all_cards >= FRONT_CARDS || in_cards * 10 > chars(&doc.root()) * FRONT_TENTHS {
         return;
     }
+    let blocks = blocks.into_iter().map(|(b, _)| b);
     for block in blocks {
         if block
             .ancestors_it(None)
@@ -335,7 +341,10 @@ mod tests {
              <section><h2><a href=/s>The pier</a></h2><p>It was built in 1879.</p><p>It has been closed since Friday, the council said.</p>\
              <h2><a href=/t>The storm</a></h2><p>Winds reached 90mph.</p><p>Thousands of homes lost power.</p>\
              <p>The Met Office said the worst had passed.</p><p>More rain is forecast for Tuesday.</p>\
-             <ul><li>A list item of the article</li></ul></section></article></body></html>",
+             <ul><li>A list item of the article</li></ul></section>\
+             <p>Engineers will assess the structure once the wind drops, and the pier will stay closed until further notice, the council said on Monday evening.</p>\
+             <p>More than 10,000 homes lost power across the region overnight, and several roads were closed by fallen trees and flooding near the coast.</p>\
+             </article></body></html>",
         );
         remove_link_cards(&doc);
         let text = doc.select("body").text();
