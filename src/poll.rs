@@ -939,12 +939,18 @@ impl Poller {
         };
         // A consent or login wall (often on another host, reached by a redirect) is not
         // the article: no version, no report; the fetch log says what it was.
-        if let Some(why) = crate::interstitial::detect(
-            &page_text,
-            &article.url,
-            &resp.final_url,
-            extracted.as_ref().ok().map(|x| x.text.chars().count()),
-        ) {
+        let extracted_chars = extracted.as_ref().ok().map(|x| x.text.chars().count());
+        if let Some(why) =
+            crate::interstitial::detect(&page_text, &article.url, &resp.final_url, extracted_chars)
+                .or_else(|| {
+                    crate::interstitial::detect_refresh(
+                        &resp.body,
+                        &page_text,
+                        &resp.final_url,
+                        extracted_chars,
+                    )
+                })
+        {
             let msg = format!("extract failed: {why}");
             tracing::info!(article = %article.url, error = %msg, "interstitial");
             check.error = Some(&msg);

@@ -219,3 +219,138 @@ fn an_interstitial_on_another_host_is_no_version_and_is_logged() {
     );
     assert!(w.ok(&["changes"]).trim().is_empty() || !w.ok(&["changes"]).contains("body"));
 }
+
+/// Furniture of the kinds a tester saw leak (issue of the fidelity tester), each in the
+/// markup it came in and without telling class names, with the values of fetch `i`.
+fn leaky_page(i: usize) -> String {
+    let big = ["39,503", "41,877", "52,006"][i];
+    let small = ["12", "17", "231"][i];
+    let clock = ["5:18", "7:02", "11:45"][i];
+    let head = ["Storm hits coast", "Mayor resigns", "Team wins cup"][i];
+    let left = ["3", "8", "1"][i];
+    let teaser = [
+        "Officials said the decision would be reviewed next month.",
+        "The announcement came after weeks of speculation.",
+        "Fans gathered in the square to greet the players.",
+    ][i];
+    let other = [
+        "New bridge opens",
+        "Prices rise again",
+        "Rail strike called off",
+    ][i];
+    page(
+        &format!(
+            // E1: counts beside emoji, and beside empty icon elements.
+            "<table><tr><td>&#128065; {big}</td><td>&#128172; {small}</td></tr></table>\
+             <div class=\"c1\"><span><i class=\"fa fa-eye\"></i> {big}</span> <span><i></i> {small}</span></div>\
+             <p>{big} people are reading this story right now</p><div>{big} readers</div>\
+             <p><span>Listen to this article</span> <span>{clock}</span></p>"
+        ),
+        &format!(
+            "<div>PAID CONTENT &middot; {head} &mdash; presented by Acme Bank</div>\
+             <div>Promoted &middot; {head}</div><p>{head} &mdash; in partnership with Acme Bank</p>\
+             <p>Newsletter: Get the best of the Coastal Times in your inbox &mdash; {big} readers already have</p>\
+             <p>Want to keep reading? You have {left} free articles left this month.</p>\
+             <div class=\"w9\"><h3>Popular now</h3>\
+             <div><h4><a href=\"/s1\">{head}</a></h4><p>{teaser}</p></div>\
+             <div><h4><a href=\"/s2\">{other}</a></h4><p>The council said it would publish the figures.</p></div></div>\
+             <div id=\"sp_message_container_87123{i}\"><div><h2>We care about your privacy</h2>\
+             <p>We and our {small} partners store and access information on your device, such as cookies.</p>\
+             <button>Accept all</button><button>Manage preferences</button></div></div>"
+        ),
+    )
+}
+
+#[test]
+fn leaked_furniture_of_each_kind_leaves_the_text() {
+    for i in 0..3 {
+        assert_eq!(
+            stet::text::collapse_ws(&text_of(&leaky_page(i))),
+            stet::text::collapse_ws(&text_of(&page("", ""))),
+            "fetch {i}"
+        );
+    }
+    // The sentences that look like it stay.
+    let sentences = "<p>Five people were killed in the crash, and 1,204 people are reading about it, the editor said.</p>\
+        <p>Listen to the residents, she said, and the council will in partnership with the club open a pitch.</p>";
+    let text = text_of(&page("", sentences));
+    assert!(text.contains("1,204 people are reading about it"), "{text}");
+    assert!(text.contains("Listen to the residents"), "{text}");
+}
+
+#[test]
+fn leaked_furniture_makes_no_version_and_an_edit_is_one() {
+    let (server, w) = one_article(&leaky_page(0));
+    w.ok(&["poll", "--all"]);
+    for i in 1..3 {
+        server.set("/a", Route::html(leaky_page(i)));
+        w.ok(&["poll", "--all"]);
+    }
+    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 1);
+    assert_eq!(
+        count(
+            &w,
+            "SELECT count(*) FROM fetches WHERE outcome = 'unchanged'"
+        ),
+        2
+    );
+    server.set(
+        "/a",
+        Route::html(leaky_page(1).replace("more than a decade", "more than twenty years")),
+    );
+    w.ok(&["poll", "--all"]);
+    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 2);
+    let diff = w.ok(&["diff", "1"]);
+    let changed: Vec<&str> = diff
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "-Residents had asked for the change for more than a decade, citing noise, traffic and fumes, and they welcomed the vote with applause from the public gallery.",
+            "+Residents had asked for the change for more than twenty years, citing noise, traffic and fumes, and they welcomed the vote with applause from the public gallery."
+        ],
+        "{diff}"
+    );
+}
+
+#[test]
+fn a_meta_refresh_to_a_consent_page_is_an_interstitial() {
+    let (server, w) = one_article(&page("", ""));
+    w.ok(&["poll", "--all"]);
+    let consent = TestServer::start();
+    server.set(
+        "/a",
+        Route::html(format!(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" \
+             content=\"0;url={}\"><title>Redirecting</title></head><body><p>Redirecting&hellip;</p></body></html>",
+            consent.url("/consent")
+        )),
+    );
+    w.stet(&["poll", "--all"]);
+    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 1);
+    assert_eq!(count(&w, "SELECT count(*) FROM events"), 0);
+    let port = |s: &TestServer| s.base.rsplit(':').next().unwrap().to_string();
+    let logged: String = rusqlite::Connection::open(w.dir.path().join("stet.db"))
+        .unwrap()
+        .query_row(
+            "SELECT outcome || ' ' || stage || ': ' || error FROM fetches WHERE article_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        logged,
+        format!(
+            "interstitial extract: extract failed: refresh interstitial at 127.0.0.1:{} (a meta refresh to 127.0.0.1:{}), not the article",
+            port(&server),
+            port(&consent)
+        )
+    );
+    assert_eq!(w.ok(&["changes"]).trim(), "");
+}

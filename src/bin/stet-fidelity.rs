@@ -10,7 +10,7 @@
 //! page again through a tracking redirect (302 to the page with `utm_*` parameters). The
 //! library's real poll path archives them, re-checks them for `--rounds` rounds of noise
 //! only (in the second of them, one page in eight answers with a cookie-consent page on
-//! 127.0.0.4 reached by a redirect, or a login wall in place), then one round in which
+//! 127.0.0.4 reached by a redirect or a meta refresh, or a login wall in place), then one round in which
 //! one sentence per page is edited. It prints, for the tuning and the held-out pages:
 //! false versions per 1,000 noise-only re-fetches, edits found, changed diff lines
 //! outside the edited sentence, duplicate articles, and what became of the interstitials.
@@ -131,6 +131,16 @@ impl Site {
                     return Reply::new("302 Found", HTML, "").header(
                         "Location",
                         format!("{}/consent?continue=%2Fa%2F{i}", self.host(2)),
+                    );
+                }
+                if i % 32 == 11 {
+                    return Reply::new(
+                        "200 OK",
+                        HTML,
+                        fidelity::generate::refresh_page(&format!(
+                            "{}/consent?continue=%2Fa%2F{i}",
+                            self.host(2)
+                        )),
                     );
                 }
                 let mut rng = fastrand::Rng::new();

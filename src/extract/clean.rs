@@ -81,7 +81,9 @@ pub const RULES: &[Rule] = &[
         name: "consent",
         description: "Before scoring: cookie-consent banners and login or registration overlays \
             (class or id such as `cookie`, `consent`, `gdpr`, `cmp`, `onetrust`, `login-wall`, \
-            `interstitial`).",
+            `interstitial`); and, whatever the id or class, the smallest unit around consent \
+            words that carries three kinds of consent wording (`We care about your privacy`, \
+            `842 partners`, `cookies`, `Accept all`, `Manage preferences`) or two and a button.",
     },
     Rule {
         name: "furniture",
@@ -93,7 +95,11 @@ pub const RULES: &[Rule] = &[
             `il y a 3 heures`), dates, bylines (`By Justine Coleman - 11/18/19 11:04 PM EST`), ad \
             labels and sponsored lines, image credits (`Image copyright Getty Images`), \
             copyright, address and contact lines, follow and newsletter prompts, share buttons, \
-            titles of rotating lists (with the list of links after them) and hidden tokens. \
+            titles of rotating lists (with the list of links after them), hidden tokens, counts \
+            beside an icon glyph or an empty icon element, live readers, audio player labels, \
+            paid and partner content units, newsletter prompts with counts and metered paywall \
+            nags; and blocks of two or more link cards (a heading that is one link, with a \
+            teaser) holding nothing else but short titles. \
             A sentence that mentions a count is never furniture. Counters and relative times \
             after a byline's name are cut from the byline.",
     },
@@ -437,6 +443,12 @@ pub fn before_scoring(doc: &Document, rules: &Rules) {
         }
     }
     apply_name_rules(doc, rules, total, true);
+    if rules.on("consent") {
+        super::units::remove_consent_blocks(doc);
+    }
+    if rules.on("furniture") {
+        super::units::remove_link_cards(doc);
+    }
     // Furniture goes before Readability scores the page, so that counters, credits and
     // prompts changing at every fetch cannot change which blocks it keeps; the byline
     // stays for Readability to read.
@@ -748,7 +760,11 @@ pub fn after_scoring(doc: &Document, rules: &Rules, site: &[String]) {
             }
         }
     }
+    if rules.on("consent") {
+        super::units::remove_consent_blocks(doc);
+    }
     if rules.on("furniture") {
+        super::units::remove_link_cards(doc);
         super::furniture::remove_blocks(doc, |_| false, false);
     }
     let all_chars = visible_chars(&doc.root().text());

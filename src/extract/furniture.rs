@@ -49,6 +49,34 @@ static PHRASES: LazyLock<(Regex, Vec<Regex>)> = LazyLock::new(|| {
         // Counters.
         format!(r"{cnt}\s*{noun}\b"),
         format!(r"{noun}\s*[:(]?\s*{cnt}\)?"),
+        // Live readers ("1,204 people are reading this story right now").
+        format!(
+            r"(?:right\s+now[,:]?\s+)?{cnt}\s*(?:people|persons|readers|users|visitors|others)\s+(?:are\s+)?(?:reading|viewing|watching|looking\s+at)(?:\s+(?:this|the)\s+(?:story|article|page|post))?(?:\s+(?:right\s+)?now)?"
+        ),
+        // Audio players ("Listen to this article 5:18", "Listen · 4 min").
+        format!(
+            r"(?:listen(?:\s+(?:to\s+)?(?:this|the)\s+(?:article|story|episode))?|listen\s+now|audio(?:\s+(?:version|article))?|play\s+(?:audio|article)|(?:écouter|ecouter)(?:\s+(?:cet|l')\s*article)?|(?:artikel\s+)?(?:anhören|vorlesen)|escuchar(?:\s+(?:este|el|la|esta)\s+(?:artículo|noticia|nota))?)\b(?:\s*[·|:–—\-(]?\s*{cnt}\s*{minutes}\)?)?"
+        ),
+        format!(r"{cnt}\s*{minutes}\s+(?:listen|audio)\b"),
+        // Newsletter prompts with counts ("Newsletter: Get the best of ... — 88,776 readers
+        // already have").
+        r"newsletters?\b(?:\s*[:·|–—]\s*[^\n]{0,200}$)?".to_string(),
+        format!(
+            r"{cnt}\s*(?:other\s+)?(?:readers|subscribers|people|others)\s+(?:already\s+)?(?:have|did|subscribed|signed\s+up|get\s+it|receive\s+it)"
+        ),
+        format!(
+            r"join\s+(?:over\s+|more\s+than\s+)?{cnt}\s*(?:other\s+)?(?:readers|subscribers)\b[^\n]{{0,100}}$"
+        ),
+        r"get\s[^\n]{0,80}\b(?:in|to|straight\s+to|delivered\s+to)\s+your\s+inbox\b[^\n]{0,100}$".to_string(),
+        // Metered paywall nags.
+        format!(
+            r"you\s+have\s+(?:{num}|one|no)\s+(?:more\s+)?(?:free\s+)?(?:articles?|stories|story|reads?|gift\s+articles?)\s+(?:left|remaining)(?:\s+(?:this|for\s+the)\s+(?:month|week))?"
+        ),
+        format!(
+            r"{num}\s+(?:of\s+{num}\s+)?free\s+(?:articles?|stories)\s+(?:left|remaining|read|used)(?:\s+this\s+(?:month|week))?"
+        ),
+        r"(?:this\s+is\s+your\s+)?(?:last|final)\s+free\s+(?:article|story)(?:\s+this\s+(?:month|week))?".to_string(),
+        r"(?:want|ready)\s+to\s+(?:keep|continue)\s+reading|(?:subscribe|sign\s+in|log\s+in|register)\s+(?:now\s+)?to\s+(?:continue|keep)\s+reading|already\s+(?:a\s+)?(?:subscriber|member|registered)|(?:subscribe|sign\s+in|log\s+in|register)(?:\s+now)?".to_string(),
         // Reading time.
         format!(
             r"{cnt}\s*-?\s*{minutes}\s*(?:read(?:ing)?|de\s+lecture|lesezeit|lesedauer|de\s+lectura|di\s+lettura)(?:\s+time)?\b"
@@ -80,8 +108,8 @@ static PHRASES: LazyLock<(Regex, Vec<Regex>)> = LazyLock::new(|| {
             r"(?:(?:posted|written|words|reporting|story|text|photos?|video|interview)\s+by|by|par|von|por|di|door|av)\s*:?\s+{name}(?:\s*(?:,|and|&|und|et|y|e)\s*{name})*(?:\s*,\s*(?-i:\p{{Lu}}[\p{{L}}.]*(?:\s+\p{{Lu}}[\p{{L}}.]*){{0,3}}))?"
         ),
         // Ad labels and sponsored lines.
-        r"(?:sponsored|promoted|advertisement|anzeige|publicité|publicidad)\s*[:·|–—]\s*[^\n]{0,100}$".to_string(),
-        r"(?:sponsored|presented|brought\s+to\s+you|paid\s+for)\s+by\s+[^\n]{1,60}$".to_string(),
+        r"(?:sponsored|promoted|advertisement|advertorial|anzeige|werbung|publicité|publicidad|(?:paid|partner|sponsored|promoted|branded)\s+(?:content|post|story|partnership|promotion))\s*[:·|–—]\s*[^\n]{0,160}$|(?:paid|partner|sponsored|promoted|branded)\s+(?:content|post|story|partnership|promotion)\s+[^\n.!?]{0,160}$".to_string(),
+        r"(?:sponsored|presented|brought\s+to\s+you|paid\s+for)\s+by\s+[^\n]{1,60}$|in\s+(?:partnership|association|collaboration)\s+with\s+[^\n,;]{1,60}$".to_string(),
         r"(?:advertisements?|advertising|advert|ads?|sponsored(?:\s+(?:content|post|story|stories|links?))?|paid\s+(?:content|post|partnership|promotion)|promoted(?:\s+(?:content|stories|links?))?|partner\s+content|anzeige|werbung|publicité|publicidad|pubblicità|(?:story|article)\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|continue\s+reading\s+(?:the\s+main\s+story\s+)?below|skip\s+(?:the\s+)?ad(?:vert(?:isement)?)?|remove\s+ads|ad\s+feedback)\b".to_string(),
         // Image credits.
         format!(
@@ -159,12 +187,21 @@ const MAX_BYTES: usize = 320;
 /// buttons, list titles, hidden tokens) and separators. Empty text is not furniture.
 pub fn is_furniture(text: &str) -> bool {
     let t = text.trim();
-    if t.is_empty()
-        || t.len() > MAX_BYTES
-        || !t.chars().any(char::is_alphanumeric)
-        || only_numbers(t)
-    {
+    if t.is_empty() || t.len() > MAX_BYTES || !t.chars().any(char::is_alphanumeric) {
         return false;
+    }
+    if t.chars().any(is_icon_glyph) {
+        // Counts beside icons ("👁 39,503 💬 12"): the glyphs stand for the nouns.
+        let bare: String = t.chars().filter(|&c| !is_icon_glyph(c)).collect();
+        if only_counts(&bare) {
+            return true;
+        }
+    }
+    if only_numbers(t) {
+        return false;
+    }
+    if is_sponsored_unit(t) {
+        return true;
     }
     if !may_be_furniture(t) {
         return false;
@@ -197,9 +234,65 @@ pub fn is_furniture(text: &str) -> bool {
     }
 }
 
+/// A headline (any words) ending in a sponsor's line after a dash or a dot.
+static SPONSOR_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[^\n]{1,160}?\s*[—–|·:\-]\s*(?:(?:presented|sponsored|brought\s+to\s+you|paid\s+for)\s+by|in\s+(?:partnership|association|collaboration)\s+with|en\s+partenariat\s+avec|präsentiert\s+von|patrocinado\s+por)\s+[^\n,;.!?—–]{1,40}$",
+    )
+    .expect("regex")
+});
+
+/// Whether `text` is a sponsored unit: a headline and its sponsor (`Storm hits coast —
+/// presented by Acme Bank`, `… | in partnership with Acme`). A cheap word test first.
+fn is_sponsored_unit(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    [
+        "presented by",
+        "sponsored by",
+        "brought to you by",
+        "paid for by",
+        "partnership with",
+        "association with",
+        "collaboration with",
+        "partenariat avec",
+        "präsentiert von",
+        "patrocinado por",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        && SPONSOR_TAIL.is_match(text)
+}
+
 /// Words that may start a furniture text (the regexes run only on texts that start with
 /// a number, a hex token, `©`, `@` or one of these words, or hold a `/`).
 const STARTERS: &[&str] = &[
+    "listen",
+    "right",
+    "audio",
+    "play",
+    "écouter",
+    "ecouter",
+    "artikel",
+    "anhören",
+    "vorlesen",
+    "escuchar",
+    "newsletter",
+    "newsletters",
+    "want",
+    "ready",
+    "free",
+    "last",
+    "final",
+    "already",
+    "this",
+    "get",
+    "advertorial",
+    "werbung",
+    "branded",
+    "in",
+    "sign",
+    "log",
+    "register",
     "c",
     "by",
     "posted",
@@ -500,6 +593,30 @@ fn phrase_ends_well(rest: &str, end: usize) -> bool {
     !(next.is_some_and(char::is_alphanumeric) && last.is_some_and(char::is_alphanumeric))
 }
 
+/// Whether `c` is a pictograph that stands for a word on a page (an emoji, a dingbat, an
+/// arrow or a symbol such as `👁`, `💬`, `➦`, `♥`, `★`): no letter, digit, space, ASCII
+/// sign or typographic punctuation.
+fn is_icon_glyph(c: char) -> bool {
+    !c.is_ascii()
+        && !c.is_alphanumeric()
+        && !c.is_whitespace()
+        && !"–—‘’“”„«»‹›…·•€£¥¢%°§¶†‡‰′″\u{a0}\u{202f}\u{200b}¡¿©®™×÷±".contains(c)
+}
+
+/// Whether a text is only counts as pages print them ("1,204", "1.2K", "3M+") and
+/// separators (a duration or a time such as "8:09" is no count).
+fn only_counts(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || "·|/•".contains(c))
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            let w = w.trim_end_matches('+');
+            let w = w.strip_suffix(['k', 'K', 'm', 'M']).unwrap_or(w);
+            w.starts_with(|c: char| c.is_ascii_digit())
+                && w.chars().all(|c| c.is_ascii_digit() || ".,'".contains(c))
+        })
+        && text.chars().any(|c| c.is_ascii_digit())
+}
+
 /// Whether a whole text is only numbers (a block holding "42" is a figure of an article,
 /// a list number, not furniture).
 fn only_numbers(text: &str) -> bool {
@@ -657,7 +774,7 @@ pub fn remove_blocks(doc: &Document, keep: impl Fn(&NodeRef) -> bool, whole_page
         let Some(text) = spaced_text(&node) else {
             continue;
         };
-        if !is_furniture(&text) || keep(&node) {
+        if !(is_furniture(&text) || is_icon_counter(&node, &text)) || keep(&node) {
             continue;
         }
         if !is_block(&node) && in_running_text(&node) {
@@ -693,6 +810,37 @@ pub fn remove_blocks(doc: &Document, keep: impl Fn(&NodeRef) -> bool, whole_page
             t.remove_from_parent();
         }
     }
+}
+
+/// Whether `node`, whose text is `text`, is a counter shown beside an icon: its text is
+/// only numbers (`1,204`, `12 · 3`), and it holds an empty icon element (`<i class="fa
+/// fa-eye"></i>`, an `<svg>`, an `<img>` without alt text, an empty element whose class
+/// names an icon).
+fn is_icon_counter(node: &NodeRef, text: &str) -> bool {
+    let t = text.trim();
+    if !only_counts(t) {
+        return false;
+    }
+    node.descendants_it().any(|d| {
+        if !d.is_element() {
+            return false;
+        }
+        if d.has_name("svg")
+            || (d.has_name("img") && d.attr("alt").is_none_or(|a| a.trim().is_empty()))
+        {
+            return true;
+        }
+        let empty = d.text().trim().is_empty();
+        empty
+            && (d.has_name("i")
+                || d.attr("class").is_some_and(|c| {
+                    let c = c.to_ascii_lowercase();
+                    c.contains("icon")
+                        || c.contains("glyph")
+                        || c.split(|ch: char| ch.is_whitespace() || ch == '-' || ch == '_')
+                            .any(|w| matches!(w, "fa" | "fas" | "far" | "ico" | "emoji" | "svg"))
+                }))
+    })
 }
 
 static LIST_TITLE: LazyLock<Regex> = LazyLock::new(|| {
@@ -834,6 +982,30 @@ mod tests {
             "Most read",
             "Related stories",
             "ref: 8f3a9c2d1e",
+            "👁 39,503",
+            "👁 39,503 💬 12 ➦ 840",
+            "32,375 people are reading this story right now",
+            "1,204 readers",
+            "Listen to this article 5:18",
+            "Listen · 4 min listen",
+            "PAID CONTENT · Storm hits coast — presented by Acme Bank",
+            "Partner content: Storm hits coast",
+            "Presented by Acme Bank",
+            "In partnership with Acme Bank",
+            "Promoted",
+            "Sponsored content Storm hits coast by Acme Bank",
+            "Right now 1,204 people are viewing this page",
+            "Écouter cet article · 4 min",
+            "❤ 1.2K · 🔁 3,400",
+            "Storm hits coast — in partnership with Acme Bank",
+            "Storm hits coast | Sponsored by Acme Bank",
+            "Newsletter: Get the best of the Coastal Times in your inbox — 88,776 readers already have",
+            "Join 88,776 subscribers who get our briefing every morning",
+            "Get the best of the Coastal Times in your inbox",
+            "You have 3 free articles left this month.",
+            "Want to keep reading? You have 8 free articles left this month.",
+            "This is your last free article this month",
+            "Already a subscriber? Log in",
         ] {
             assert!(is_furniture(t), "{t}");
         }
@@ -852,6 +1024,21 @@ mod tests {
             "Most of the residents welcomed the vote.",
             "Related matters will be discussed in May.",
             "Advertising revenue fell by a third last year.",
+            "5 people were killed in the crash.",
+            "1,204 people are reading about the crash, the editor said, and more every hour.",
+            "Listen to the residents, she said.",
+            "Play resumed after a short delay.",
+            "You have 3 days left to register to vote.",
+            "In partnership with the council, the club will open a new pitch.",
+            "Get the facts before you vote.",
+            "This is the last time the council will meet.",
+            "Free school meals will be extended to all pupils.",
+            "Already the council has spent 3 million.",
+            "Sponsored content is growing fast at newspapers, the report said.",
+            "The concert — presented by the city orchestra, with guests — sold out.",
+            "The fund said: supported by donors, the school reopened.",
+            "This was choice—powered by digital advertising—and premised on user experience.",
+            "Play",
         ] {
             assert!(!is_furniture(t), "{t}");
         }

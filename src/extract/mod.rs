@@ -46,6 +46,7 @@ pub mod furniture;
 pub mod headline;
 pub mod meta;
 mod query;
+pub mod units;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use dom_query::{Document, Matcher};

@@ -28,10 +28,26 @@ pub enum Kind {
     ImageCredit,
     /// Newsletter and follow prompts.
     Prompt,
+    /// Counts beside icon glyphs or empty icon elements ("👁 39,503").
+    IconCounter,
+    /// Live readers ("1,204 people are reading this story right now").
+    LiveReaders,
+    /// Audio player labels with durations ("Listen to this article 5:18").
+    Audio,
+    /// Paid, sponsored and partner content units with rotating headlines.
+    PaidContent,
+    /// Newsletter prompts with counts ("… 88,776 readers already have").
+    Newsletter,
+    /// Metered paywall nags ("You have 3 free articles left this month").
+    Paywall,
+    /// Rotating blocks of link cards with teasers (`Popular now`).
+    LinkCards,
+    /// Consent dialogs inside the article, whatever their id or class.
+    Consent,
 }
 
 /// Every kind, in report order.
-pub const KINDS: [Kind; 9] = [
+pub const KINDS: [Kind; 17] = [
     Kind::Counter,
     Kind::RelativeTime,
     Kind::RotatingList,
@@ -41,6 +57,14 @@ pub const KINDS: [Kind; 9] = [
     Kind::Footer,
     Kind::ImageCredit,
     Kind::Prompt,
+    Kind::IconCounter,
+    Kind::LiveReaders,
+    Kind::Audio,
+    Kind::PaidContent,
+    Kind::Newsletter,
+    Kind::Paywall,
+    Kind::LinkCards,
+    Kind::Consent,
 ];
 
 impl Kind {
@@ -56,6 +80,14 @@ impl Kind {
             Kind::Footer => "footer",
             Kind::ImageCredit => "image-credit",
             Kind::Prompt => "prompt",
+            Kind::IconCounter => "icon-counter",
+            Kind::LiveReaders => "live-readers",
+            Kind::Audio => "audio",
+            Kind::PaidContent => "paid-content",
+            Kind::Newsletter => "newsletter",
+            Kind::Paywall => "paywall",
+            Kind::LinkCards => "link-cards",
+            Kind::Consent => "consent",
         }
     }
 }
@@ -183,6 +215,14 @@ pub fn variants(kind: Kind) -> (usize, usize) {
         Kind::Footer => (3, 5),
         Kind::ImageCredit => (4, 6),
         Kind::Prompt => (3, 5),
+        Kind::IconCounter => (3, 6),
+        Kind::LiveReaders => (2, 4),
+        Kind::Audio => (3, 5),
+        Kind::PaidContent => (3, 5),
+        Kind::Newsletter => (2, 4),
+        Kind::Paywall => (2, 4),
+        Kind::LinkCards => (2, 4),
+        Kind::Consent => (2, 4),
     }
 }
 
@@ -190,6 +230,9 @@ pub fn variants(kind: Kind) -> (usize, usize) {
 /// `rng` (names from `stable`, a number drawn from the page). `host` is the site's address (for links and images with cache-busting
 /// queries).
 pub fn furniture(kind: Kind, variant: usize, rng: &mut Rng, stable: u64, host: &str) -> String {
+    if let Some(f) = super::leaks::furniture(kind, variant, rng, host) {
+        return f;
+    }
     match (kind, variant) {
         (Kind::Counter, 0) => format!("<div class=\"views\">{} views</div>", count(rng)),
         (Kind::Counter, 1) => format!("<div>{} shares</div>", count(rng)),
@@ -381,7 +424,18 @@ pub fn furniture(kind: Kind, variant: usize, rng: &mut Rng, stable: u64, host: &
             "<aside><strong>Like us on Facebook</strong> and join {} readers</aside>",
             count(rng)
         ),
-        (Kind::Prompt, _) => format!(
+        (Kind::Prompt, _)
+        | (
+            Kind::IconCounter
+            | Kind::LiveReaders
+            | Kind::Audio
+            | Kind::PaidContent
+            | Kind::Newsletter
+            | Kind::Paywall
+            | Kind::LinkCards
+            | Kind::Consent,
+            _,
+        ) => format!(
             "<section><p>Get our {} app for breaking news alerts</p></section>",
             ["free", "new", "award-winning"][rng.usize(..3)]
         ),
@@ -411,4 +465,13 @@ pub fn interstitial(rng: &mut Rng, login: bool) -> String {
             hex(rng, 12)
         )
     }
+}
+
+/// A page that sends the reader on to `target` with a meta refresh, served in place of
+/// the article.
+pub fn refresh_page(target: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" \
+         content=\"0;url={target}\"><title>Redirecting</title></head><body><p>Redirecting&hellip;</p></body></html>"
+    )
 }

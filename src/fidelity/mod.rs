@@ -12,6 +12,7 @@
 //! tuning part, `8`-`f` the held-out part, which also gets the held-out markup variants.
 
 pub mod generate;
+pub mod leaks;
 
 use std::io::Read;
 use std::path::Path;
@@ -322,7 +323,17 @@ mod variant_tests {
             <p>Residents had asked for the change for more than a decade, citing noise, traffic \
             and fumes, and they welcomed the vote with applause from the public gallery.</p>\
             <p>The operator said it would move its buses to a new site on the ring road, outside \
-            the town, where a larger garage is being built for the electric fleet.</p>";
+            the town, where a larger garage is being built for the electric fleet.</p>\
+            <p>Work on the new garage began in the spring, and the first buses are expected to \
+            move there in the autumn, once the charging points have been installed.</p>\
+            <p>The council said the old depot would be sold for housing, and that the money would \
+            pay for new bus shelters and a cycle lane along the high street.</p>\
+            <p>Some drivers said the new site was too far from the town centre, and the union \
+            asked for a shuttle bus for staff who start the early shift.</p>\
+            <p>The operator promised that no jobs would be lost in the move, and said that it \
+            would hire twenty more drivers next year as the electric fleet grows.</p>\
+            <p>A public meeting on the plans for the old site will be held at the town hall next \
+            month, and residents can send their views to the council until the end of March.</p>";
         let mut failures = Vec::new();
         for kind in KINDS {
             for v in 0..variants(kind).1 {
