@@ -47,6 +47,13 @@ pub fn detect(
     final_url: &url::Url,
     extracted_chars: Option<usize>,
 ) -> Option<String> {
+    // Length first: the wording regexes match Unicode word boundaries, which over a whole
+    // page of non-ASCII text run on the slow engine, on the writer task.
+    let page_chars = page_text.chars().count();
+    let short = page_chars < SHORT_PAGE && extracted_chars.is_none_or(|n| n < SHORT_ARTICLE);
+    if !short {
+        return None;
+    }
     let kind = if CONSENT.is_match(page_text) {
         "consent"
     } else if LOGIN.is_match(page_text) {
@@ -58,11 +65,6 @@ pub fn detect(
         Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
         None => u.host_str().unwrap_or("").to_string(),
     };
-    let page_chars = page_text.chars().count();
-    let short = page_chars < SHORT_PAGE && extracted_chars.is_none_or(|n| n < SHORT_ARTICLE);
-    if !short {
-        return None;
-    }
     let elsewhere = url::Url::parse(article_url).is_ok_and(|a| a.origin() != final_url.origin());
     Some(if elsewhere {
         format!(
