@@ -134,44 +134,7 @@ fn changing_furniture_makes_no_version() {
             ),
         )
     };
-    let (server, w) = one_article(&pages(0));
-    w.ok(&["poll", "--all"]);
-    for i in 1..3 {
-        server.set("/a", Route::html(pages(i)));
-        w.ok(&["poll", "--all"]);
-    }
-    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 1);
-    assert_eq!(
-        count(
-            &w,
-            "SELECT count(*) FROM fetches WHERE outcome = 'unchanged'"
-        ),
-        2
-    );
-    // A real edit is still a version, and its diff is the edited sentence alone.
-    server.set(
-        "/a",
-        Route::html(pages(0).replace("more than a decade", "more than twenty years")),
-    );
-    w.ok(&["poll", "--all"]);
-    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 2);
-    let diff = w.ok(&["diff", "1"]);
-    let changed: Vec<&str> = diff
-        .lines()
-        .filter(|l| {
-            (l.starts_with('+') || l.starts_with('-'))
-                && !l.starts_with("+++")
-                && !l.starts_with("---")
-        })
-        .collect();
-    assert_eq!(
-        changed,
-        [
-            "-Residents had asked for the change for more than a decade, citing noise, traffic and fumes, and they welcomed the vote with applause from the public gallery.",
-            "+Residents had asked for the change for more than twenty years, citing noise, traffic and fumes, and they welcomed the vote with applause from the public gallery."
-        ],
-        "{diff}"
-    );
+    noise_then_one_edit(pages, 0);
 }
 
 #[test]
@@ -280,43 +243,7 @@ fn leaked_furniture_of_each_kind_leaves_the_text() {
 
 #[test]
 fn leaked_furniture_makes_no_version_and_an_edit_is_one() {
-    let (server, w) = one_article(&leaky_page(0));
-    w.ok(&["poll", "--all"]);
-    for i in 1..3 {
-        server.set("/a", Route::html(leaky_page(i)));
-        w.ok(&["poll", "--all"]);
-    }
-    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 1);
-    assert_eq!(
-        count(
-            &w,
-            "SELECT count(*) FROM fetches WHERE outcome = 'unchanged'"
-        ),
-        2
-    );
-    server.set(
-        "/a",
-        Route::html(leaky_page(1).replace("more than a decade", "more than twenty years")),
-    );
-    w.ok(&["poll", "--all"]);
-    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 2);
-    let diff = w.ok(&["diff", "1"]);
-    let changed: Vec<&str> = diff
-        .lines()
-        .filter(|l| {
-            (l.starts_with('+') || l.starts_with('-'))
-                && !l.starts_with("+++")
-                && !l.starts_with("---")
-        })
-        .collect();
-    assert_eq!(
-        changed,
-        [
-            "-Residents had asked for the change for more than a decade, citing noise, traffic and fumes, and they welcomed the vote with applause from the public gallery.",
-            "+Residents had asked for the change for more than twenty years, citing noise, traffic and fumes, and they welcomed the vote with applause from the public gallery."
-        ],
-        "{diff}"
-    );
+    noise_then_one_edit(leaky_page, 1);
 }
 
 #[test]
@@ -353,4 +280,48 @@ fn a_meta_refresh_to_a_consent_page_is_an_interstitial() {
         )
     );
     assert_eq!(w.ok(&["changes"]).trim(), "");
+}
+
+/// Serves `pages(0)`, then `pages(1)` and `pages(2)` (furniture values changed): one
+/// version and two unchanged fetches. Then `pages(edit_of)` with one sentence edited:
+/// a second version whose diff is that sentence alone.
+fn noise_then_one_edit(pages: impl Fn(usize) -> String, edit_of: usize) {
+    let (server, w) = one_article(&pages(0));
+    w.ok(&["poll", "--all"]);
+    for i in 1..3 {
+        server.set("/a", Route::html(pages(i)));
+        w.ok(&["poll", "--all"]);
+    }
+    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 1);
+    assert_eq!(
+        count(
+            &w,
+            "SELECT count(*) FROM fetches WHERE outcome = 'unchanged'"
+        ),
+        2
+    );
+    // A real edit is still a version, and its diff is the edited sentence alone.
+    server.set(
+        "/a",
+        Route::html(pages(edit_of).replace("more than a decade", "more than twenty years")),
+    );
+    w.ok(&["poll", "--all"]);
+    assert_eq!(count(&w, "SELECT count(*) FROM versions"), 2);
+    let diff = w.ok(&["diff", "1"]);
+    let changed: Vec<&str> = diff
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "-Residents had asked for the change for more than a decade, citing noise, traffic and fumes, and they welcomed the vote with applause from the public gallery.",
+            "+Residents had asked for the change for more than twenty years, citing noise, traffic and fumes, and they welcomed the vote with applause from the public gallery."
+        ],
+        "{diff}"
+    );
 }
