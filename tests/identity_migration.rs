@@ -106,6 +106,45 @@ fn version(
     id
 }
 
+/// One story served at `/2024/05/council-budget/` (and with tracking parameters), listed
+/// by feed `/a.xml` directly and by feed `/b.xml` through a temporary (302) tracking
+/// redirect `/r/x7`: (server, story URL, the tracked URL, redirect link, feed A, feed B).
+fn story_behind_a_tracker(
+    html: &str,
+) -> (common::TestServer, String, String, String, String, String) {
+    let server = common::TestServer::start();
+    let story = server.url("/2024/05/council-budget/");
+    let tracked = format!("{story}?utm_source=feedb&fbclid=IwAR9");
+    let html = html.to_string();
+    server.set(
+        "/2024/05/council-budget/",
+        common::Route::html(html.clone()),
+    );
+    server.set(
+        &tracked.replacen(&server.base, "", 1),
+        common::Route::html(html.clone()),
+    );
+    let mut redirect = common::Route::ok("text/plain", "moved").status(302);
+    redirect.headers.push(("Location".into(), tracked.clone()));
+    server.set("/r/x7", redirect);
+    let link_b = server.url("/r/x7");
+    let item = |link: &str| {
+        format!(
+            "<rss version=\"2.0\"><channel><title>F</title><item><title>Budget</title><link>{link}</link><guid>{link}</guid></item></channel></rss>"
+        )
+    };
+    server.set(
+        "/a.xml",
+        common::Route::ok("application/rss+xml", item(&story)),
+    );
+    server.set(
+        "/b.xml",
+        common::Route::ok("application/rss+xml", item(&link_b)),
+    );
+    let (feed_a, feed_b) = (server.url("/a.xml"), server.url("/b.xml"));
+    (server, story, tracked, link_b, feed_a, feed_b)
+}
+
 fn ids(v: &Value) -> Vec<i64> {
     v.as_array()
         .unwrap()
@@ -323,41 +362,13 @@ fn duplicates_stored_by_an_older_stet_merge_when_the_database_opens() {
 /// become one.
 #[test]
 fn duplicates_joined_only_by_a_temporary_redirect_merge_at_the_next_check() {
-    let server = common::TestServer::start();
-    let story = server.url("/2024/05/council-budget/");
-    let tracked = format!("{story}?utm_source=feedb&fbclid=IwAR9");
     let html = format!(
         "<!doctype html><html><head><title>Budget</title></head><body><article><h1>Budget</h1>{}</article></body></html>",
         (1..=5)
             .map(|i| format!("<p>The council met on day {i} and voted the budget, with figures, after a long debate.</p>"))
             .collect::<String>()
     );
-    server.set(
-        "/2024/05/council-budget/",
-        common::Route::html(html.clone()),
-    );
-    server.set(
-        &tracked.replacen(&server.base, "", 1),
-        common::Route::html(html.clone()),
-    );
-    let mut redirect = common::Route::ok("text/plain", "moved").status(302);
-    redirect.headers.push(("Location".into(), tracked.clone()));
-    server.set("/r/x7", redirect);
-    let link_b = server.url("/r/x7");
-    let item = |link: &str| {
-        format!(
-            "<rss version=\"2.0\"><channel><title>F</title><item><title>Budget</title><link>{link}</link><guid>{link}</guid></item></channel></rss>"
-        )
-    };
-    server.set(
-        "/a.xml",
-        common::Route::ok("application/rss+xml", item(&story)),
-    );
-    server.set(
-        "/b.xml",
-        common::Route::ok("application/rss+xml", item(&link_b)),
-    );
-    let (feed_a, feed_b) = (server.url("/a.xml"), server.url("/b.xml"));
+    let (_server, story, tracked, link_b, feed_a, feed_b) = story_behind_a_tracker(&html);
 
     let w = Workdir::new(&format!(
         "[[feed]]\nurl = \"{feed_a}\"\n[[feed]]\nurl = \"{feed_b}\"\n"
@@ -415,9 +426,6 @@ fn duplicates_joined_only_by_a_temporary_redirect_merge_at_the_next_check() {
 /// the next check: the copy is no change, nothing is reported.
 #[test]
 fn an_upgrade_then_a_merge_reports_no_change() {
-    let server = common::TestServer::start();
-    let story = server.url("/2024/05/council-budget/");
-    let tracked = format!("{story}?utm_source=feedb&fbclid=IwAR9");
     let html = format!(
         "<!doctype html><html><head><title>Budget | News</title>\
          <meta property=\"og:title\" content=\"Council passes the budget\"></head><body>\
@@ -426,32 +434,7 @@ fn an_upgrade_then_a_merge_reports_no_change() {
             .map(|i| format!("<p>The council met on day {i} and voted the budget, with figures, after a long debate.</p>"))
             .collect::<String>()
     );
-    server.set(
-        "/2024/05/council-budget/",
-        common::Route::html(html.clone()),
-    );
-    server.set(
-        &tracked.replacen(&server.base, "", 1),
-        common::Route::html(html.clone()),
-    );
-    let mut redirect = common::Route::ok("text/plain", "moved").status(302);
-    redirect.headers.push(("Location".into(), tracked.clone()));
-    server.set("/r/x7", redirect);
-    let link_b = server.url("/r/x7");
-    let item = |link: &str| {
-        format!(
-            "<rss version=\"2.0\"><channel><title>F</title><item><title>Budget</title><link>{link}</link><guid>{link}</guid></item></channel></rss>"
-        )
-    };
-    server.set(
-        "/a.xml",
-        common::Route::ok("application/rss+xml", item(&story)),
-    );
-    server.set(
-        "/b.xml",
-        common::Route::ok("application/rss+xml", item(&link_b)),
-    );
-    let (feed_a, feed_b) = (server.url("/a.xml"), server.url("/b.xml"));
+    let (_server, story, _tracked, link_b, feed_a, feed_b) = story_behind_a_tracker(&html);
     let w = Workdir::new(&format!(
         "[[feed]]\nurl = \"{feed_a}\"\n[[feed]]\nurl = \"{feed_b}\"\n"
     ));
